@@ -1,0 +1,29 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared
+
+.PHONY: setup run test eval bench fuzz clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+	$(PY) -m pip install -q -e '.[test,nlp]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/zhreport run corpus --out outputs
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+eval: run
+	$(VENV)/bin/zhreport eval --gold tests/gold --pred outputs
+	@if [ -d $(SHARED)/gold ]; then \
+	  out=$$(mktemp -d); $(VENV)/bin/zhreport run $(SHARED)/corpus --out $$out >/dev/null && \
+	  $(VENV)/bin/zhreport eval --gold $(SHARED)/gold --pred $$out; fi
+
+clean:
+	rm -rf $(VENV) outputs/*.parquet outputs/*.csv outputs/text
