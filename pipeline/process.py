@@ -1,0 +1,70 @@
+"""One document through every stage: ingest → normalize → structure → extract.
+
+A pure function of the file's bytes, its name and the rules; the runner (`batch.py`) decides what to
+run, caches the result and writes the tables.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from pipeline.ingest import ingest_bytes
+from pipeline.records import Doc, DocResult, PipelineError, RawText
+from pipeline.text.metadata import apply_override, infer_meta
+from pipeline.text.normalize import normalize
+from pipeline.text.structure import paragraphs, sections, sentences
+
+MAX_CHARS = 2_000_000
+
+
+def doc_id_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _region_of(text: str):
+    from pipeline.extract.places import infer_region
+
+    found = infer_region(text)
+    return (found.name, found.code) if found else None
+
+
+def build_doc(raw: RawText, *, doc_id: str, source: str, meta_override: dict | None = None) -> Doc:
+    """Normalize and structure a raw text into the `Doc` every extractor reads."""
+    norm = normalize(raw)
+    text = norm.text
+    if not text.strip():
+        raise PipelineError("empty", f"{source}: no text after normalization", stage="normalize")
+    paras = paragraphs(text)
+    secs = sections(text, paras, norm.boilerplate)
+    sents = sentences(text, paras, secs, norm.boilerplate)
+    meta = apply_override(infer_meta(text, norm.boilerplate, region_of=_region_of), meta_override)
+    return Doc(doc_id=doc_id, source=source, text=text, meta=meta, sections=secs, sentences=sents,
+               boilerplate=norm.boilerplate, paragraphs=paras)
+
+
+def extract(doc: Doc) -> dict:
+    """Every extraction table's rows for one document."""
+    from pipeline.extract.indicators import extract_indicators
+    from pipeline.extract.organizations import extract_organizations
+    from pipeline.extract.places import extract_places
+    from pipeline.extract.policies import extract_policies
+
+    return dict(
+        indicators=extract_indicators(doc),
+        places=extract_places(doc),
+        policies=extract_policies(doc),
+        organizations=extract_organizations(doc),
+    )
+
+
+def process_document(data: bytes, source: str, meta_override: dict | None = None) -> DocResult:
+    """The whole pipeline for one file; a PipelineError is returned in the result, not raised."""
+    doc_id = doc_id_of(data)
+    try:
+        raw = ingest_bytes(data, source)
+        if len(raw.text) > MAX_CHARS:
+            raise PipelineError("too_large", f"{source}: {len(raw.text):,} characters (limit {MAX_CHARS:,})")
+        doc = build_doc(raw, doc_id=doc_id, source=source, meta_override=meta_override)
+        rows = extract(doc)
+    except PipelineError as exc:
+        return DocResult(doc_id=doc_id, source=source, doc=None, error=exc)
+    return DocResult(doc_id=doc_id, source=source, doc=doc, warnings=raw.warnings, **rows)
