@@ -1,0 +1,386 @@
+"""The runner: finds inputs, decides what to reprocess, runs documents (in workers), writes outputs.
+
+Stages are pure; this is the one place that reads inputs, keeps the per-document cache and
+writes the output folder.  A cache entry is keyed on the document's bytes (doc_id), the rules
+fingerprint, the pipeline version, the source name and the sidecar metadata, so a rerun repeats
+only what changed and says why.  One bad document becomes rows of `errors`, never a stopped batch.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import pickle
+import platform
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from filelock import FileLock, Timeout
+from tqdm import tqdm
+
+import pipeline
+from pipeline import records
+from pipeline.ingest import read_source
+from pipeline.output.codebook import codebook
+from pipeline.output.files import Staging, remove_stale_staging, write_atomic
+from pipeline.output.tables import ErrorRow, build_tables, csv_bytes, one_line, parquet_bytes
+from pipeline.process import doc_id_of, process_document
+from pipeline.records import DocResult, PipelineError
+from pipeline.rules import fingerprint
+
+log = logging.getLogger("zhreport")
+
+INPUT_SUFFIXES = frozenset({".txt", ".text", ".md", ".pdf", ".docx", ".html", ".htm"})
+SIDECAR_SUFFIX = ".meta.yaml"
+SIDECAR_MAX_BYTES = 64 * 1024
+META_TYPES: dict[str, type] = {"title": str, "issuer": str, "region": str, "year": int, "genre": str}
+PACKAGES = ("jieba", "regex", "pandas", "pyarrow", "charset-normalizer", "pdfplumber", "python-docx",
+            "beautifulsoup4", "lxml", "PyYAML", "click", "tqdm", "pyahocorasick", "filelock")
+LOCK_TIMEOUT = 5.0
+
+
+def _records_shape() -> str:
+    """Field names of the cached records: a cache written by other record classes is not reused."""
+    shape = [(name, [f.name for f in dataclasses.fields(cls)])
+             for name, cls in sorted(vars(records).items())
+             if isinstance(cls, type) and dataclasses.is_dataclass(cls)]
+    return hashlib.sha256(repr(shape).encode()).hexdigest()[:8]
+
+
+VERSION = f"{pipeline.__version__}+{_records_shape()}"
+
+
+class BusyError(RuntimeError):
+    """Another run holds the output folder."""
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input file; `root` is the folder that was given (sidecars may not escape it)."""
+
+    source: str
+    path: Path
+    root: Path
+
+
+@dataclass(frozen=True)
+class Task:
+    """One distinct document to process: the bytes, its first name and its sidecar metadata."""
+
+    doc_id: str
+    source: str
+    data: bytes
+    meta: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing one document gave; errors and warnings are already rows of `errors`.
+
+    DocResult.error is moved into `errors` because PipelineError does not survive pickling
+    (to a worker's parent or to the cache).
+    """
+
+    doc_id: str
+    result: DocResult | None
+    errors: tuple[ErrorRow, ...]
+    seconds: float
+
+    @property
+    def cacheable(self) -> bool:
+        """Unexpected failures are retried on the next run rather than remembered."""
+        return not any(e.error == "internal" for e in self.errors)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    n_documents: int
+    n_errors: int
+    n_processed: int
+    n_cached: int
+
+
+def find_inputs(*, paths: Sequence[str]) -> list[Input]:
+    """Files as given, and every report file under the folders given, recursively and sorted.
+
+    Hidden entries, sidecars and README files are skipped; an entry with a report suffix that is
+    not a regular file (a FIFO, a folder named x.txt) is kept so that it gets an `errors` row.
+    """
+    found: dict[str, Input] = {}
+    for given in paths:
+        path = Path(given)
+        if path.is_dir() and path.suffix.lower() not in INPUT_SUFFIXES:
+            for rel in _walk(path):
+                source = str(Path(given) / rel)
+                found.setdefault(source, Input(source=source, path=path / rel, root=path))
+        elif not path.name.endswith(SIDECAR_SUFFIX):
+            found.setdefault(given, Input(source=given, path=path, root=path.parent))
+    return sorted(found.values(), key=lambda i: i.source)
+
+
+def _walk(folder: Path) -> list[Path]:
+    out: list[Path] = []
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if name.startswith(".") or name.endswith(SIDECAR_SUFFIX) or name.upper().startswith("README."):
+            continue
+        if entry.suffix.lower() in INPUT_SUFFIXES:
+            out.append(entry.relative_to(folder))
+        elif entry.is_dir() and not entry.is_symlink():
+            out += [entry.relative_to(folder) / rel for rel in _walk(entry)]
+    return out
+
+
+def read_sidecar(*, item: Input) -> dict[str, Any] | None:
+    """`NAME.meta.yaml` beside the input, validated; None when there is none.
+
+    Raises PipelineError (stage `meta`) for a sidecar that is malformed, has unknown keys or wrong
+    types, or resolves outside the input folder (a symlink out of the corpus).
+    """
+    sidecar = item.path.with_name(item.path.stem + SIDECAR_SUFFIX)
+    if not sidecar.exists():
+        return None
+    root = item.root.resolve()
+    if root not in sidecar.resolve().parents:
+        raise PipelineError("bad_meta", f"{sidecar.name} points outside {item.root}", stage="meta")
+    if not sidecar.is_file() or sidecar.stat().st_size > SIDECAR_MAX_BYTES:
+        raise PipelineError("bad_meta", f"{sidecar.name} is not a small regular file", stage="meta")
+    try:
+        meta = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise PipelineError("bad_meta", f"{sidecar.name}: {one_line(str(exc))}", stage="meta") from exc
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        raise PipelineError("bad_meta", f"{sidecar.name}: expected a mapping", stage="meta")
+    for key, value in meta.items():
+        want = META_TYPES.get(key)
+        if want is None:
+            raise PipelineError("bad_meta", f"{sidecar.name}: unknown key {key!r} "
+                                f"(allowed: {', '.join(META_TYPES)})", stage="meta")
+        if type(value) is not want:
+            raise PipelineError("bad_meta", f"{sidecar.name}: {key} must be {want.__name__}", stage="meta")
+    return meta
+
+
+def process_task(task: Task) -> Outcome:
+    """Process one document, turning every failure into `errors` rows; runs in worker processes."""
+    started = time.perf_counter()
+    result: DocResult | None
+    try:
+        result = process_document(task.data, task.source, task.meta)
+        failure = result.error
+    except PipelineError as exc:
+        result, failure = None, exc
+    except Exception as exc:  # noqa: BLE001 — one bad document must never stop the batch
+        result = None
+        failure = PipelineError("internal", f"{type(exc).__name__}: {exc}", stage="process")
+    errors: list[ErrorRow] = []
+    if failure is not None:
+        errors.append(ErrorRow.from_exception(source=task.source, exc=failure, doc_id=task.doc_id))
+        result = None
+    if result is not None:
+        errors += [ErrorRow(source=task.source, stage=w.stage, error=w.code, message=one_line(w.message),
+                            doc_id=task.doc_id) for w in result.warnings]
+    return Outcome(doc_id=task.doc_id, result=result, errors=tuple(errors),
+                   seconds=round(time.perf_counter() - started, 3))
+
+
+def run(*, inputs: Sequence[str], out: Path, jobs: int = 1, force: bool = False,
+        lock_timeout: float = LOCK_TIMEOUT) -> RunReport:
+    """Process `inputs` into the output folder `out`, holding its lock for the whole run."""
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(out / ".lock", timeout=lock_timeout):
+            return _run_locked(inputs=inputs, out=out, jobs=jobs, force=force)
+    except Timeout:
+        raise BusyError(f"{out} is in use by another zhreport run; waited {lock_timeout:g} s, "
+                        "try again when it has finished") from None
+
+
+def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> RunReport:
+    started = time.perf_counter()
+    remove_stale_staging(out)
+    cache = out / ".cache"
+    previous = _previous_doc_ids(out)
+    errors: list[ErrorRow] = []
+    names: dict[str, list[str]] = {}
+    firsts: dict[str, tuple[Input, bytes]] = {}
+    for item in find_inputs(paths=inputs):
+        try:
+            data = read_source(item.path)
+        except PipelineError as exc:
+            errors.append(ErrorRow.from_exception(source=item.source, exc=exc))
+            continue
+        except OSError as exc:
+            errors.append(ErrorRow(source=item.source, stage="ingest", error="unreadable",
+                                   message=one_line(f"{type(exc).__name__}: {exc}")))
+            continue
+        doc_id = doc_id_of(data)
+        names.setdefault(doc_id, []).append(item.source)
+        firsts.setdefault(doc_id, (item, data))
+
+    outcomes: dict[str, Outcome] = {}
+    todo: list[tuple[Task, str]] = []
+    for doc_id, (item, data) in firsts.items():
+        try:
+            meta = read_sidecar(item=item)
+        except PipelineError as exc:
+            errors.append(ErrorRow.from_exception(source=item.source, exc=exc, doc_id=doc_id))
+            meta = None
+        task = Task(doc_id=doc_id, source=item.source, data=data, meta=meta)
+        key = _cache_key(task)
+        cached, reason = _load_cache(path=cache / f"{doc_id}.pkl", key=key, force=force)
+        if cached is not None:
+            outcomes[doc_id] = cached
+        else:
+            if reason == "new" and item.source in previous and previous[item.source] != doc_id:
+                reason = "bytes changed"
+            todo.append((task, reason))
+
+    reasons = {task.doc_id: reason for task, reason in todo}
+    keys = {task.doc_id: _cache_key(task) for task, _ in todo}
+    for task, reason in todo:
+        log.info("processing %s (%s)", task.source, reason)
+    for outcome in _execute(tasks=[t for t, _ in todo], jobs=jobs):
+        outcomes[outcome.doc_id] = outcome
+        if outcome.cacheable:
+            entry = {"key": keys[outcome.doc_id], "outcome": outcome}
+            write_atomic(path=cache / f"{outcome.doc_id}.pkl",
+                         data=pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+
+    for doc_id in sorted(outcomes):
+        errors += outcomes[doc_id].errors
+    for e in errors:
+        if _is_failure(e, outcomes):
+            log.error("error: %s: %s (%s) %s", e.source, e.error, e.stage, e.message)
+        else:
+            log.warning("warning: %s: %s (%s) %s", e.source, e.error, e.stage, e.message)
+    results = [outcomes[d].result for d in sorted(outcomes) if outcomes[d].result is not None]
+    sources = {doc_id: sorted(ns) for doc_id, ns in names.items()}
+    tables = build_tables(results=results, sources=sources, errors=errors)
+    manifest = _manifest(inputs=inputs, outcomes=outcomes, sources=sources, reasons=reasons, tables=tables,
+                         seconds=time.perf_counter() - started)
+    with Staging(out=out, owned=("text",)) as staging:
+        for name, rows in tables.items():
+            staging.write(rel=f"{name}.parquet", data=parquet_bytes(name=name, rows=rows))
+            staging.write(rel=f"{name}.csv", data=csv_bytes(name=name, rows=rows))
+        for res in results:
+            staging.write(rel=f"text/{res.doc_id}.txt", data=res.doc.text.encode("utf-8"))
+        staging.write(rel="codebook.json", data=_json(codebook()))
+        staging.write(rel="manifest.json", data=_json(manifest))
+        staging.commit()
+    return RunReport(n_documents=len(tables["documents"]), n_errors=len(tables["errors"]),
+                     n_processed=len(todo), n_cached=len(firsts) - len(todo))
+
+
+def _is_failure(error: ErrorRow, outcomes: dict[str, Outcome]) -> bool:
+    """A row that cost the document its place in the tables, rather than a warning."""
+    outcome = outcomes.get(error.doc_id)
+    return error.stage != "meta" and (outcome is None or outcome.result is None)
+
+
+def _execute(*, tasks: list[Task], jobs: int) -> Iterator[Outcome]:
+    """Outcomes as documents finish (so each is cached at once and a killed run loses little);
+    a process pool when jobs > 1; a progress bar for batches on a terminal."""
+    with tqdm(total=len(tasks), unit="doc", file=sys.stderr,
+              disable=len(tasks) <= 1 or not sys.stderr.isatty()) as bar:
+        if jobs <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                yield process_task(task)
+                bar.update()
+            return
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures: dict[Future[Outcome], Task] = {pool.submit(process_task, t): t for t in tasks}
+            for future in as_completed(futures):
+                yield _outcome_of(future=future, task=futures[future])
+                bar.update()
+
+
+def _outcome_of(*, future: Future[Outcome], task: Task) -> Outcome:
+    """A worker that died (killed, out of memory) fails its document, not the batch."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001
+        row = ErrorRow(source=task.source, stage="process", error="internal",
+                       message=one_line(f"{type(exc).__name__}: {exc}"), doc_id=task.doc_id)
+        return Outcome(doc_id=task.doc_id, result=None, errors=(row,), seconds=0.0)
+
+
+def _cache_key(task: Task) -> dict[str, Any]:
+    return {"doc_id": task.doc_id, "version": VERSION, "rules": fingerprint(), "source": task.source,
+            "meta": task.meta}
+
+
+def _load_cache(*, path: Path, key: dict[str, Any], force: bool) -> tuple[Outcome | None, str]:
+    """The cached outcome, or None and why the document must be processed again."""
+    if force:
+        return None, "--force"
+    if not path.exists():
+        return None, "new"
+    try:
+        entry = pickle.loads(path.read_bytes())
+        old = entry["key"]
+        outcome = entry["outcome"]
+    except Exception:  # noqa: BLE001 — any damaged entry is simply redone
+        return None, "cache unreadable"
+    for field, reason in (("version", "version changed"), ("rules", "rules changed"),
+                          ("source", "name changed"), ("meta", "metadata changed")):
+        if old.get(field) != key[field]:
+            return None, reason
+    return outcome, "cached"
+
+
+def _previous_doc_ids(out: Path) -> dict[str, str]:
+    """source → doc_id of the last run, to tell a changed file from a new one."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        return {s: d["doc_id"] for d in manifest["documents"] for s in d["sources"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _manifest(*, inputs: Sequence[str], outcomes: dict[str, Outcome], sources: dict[str, list[str]],
+              reasons: dict[str, str], tables: dict[str, list[dict[str, Any]]], seconds: float) -> dict[str, Any]:
+    documents = [
+        {"doc_id": doc_id, "sources": sources[doc_id],
+         "status": "failed" if outcomes[doc_id].result is None else "written",
+         "cache": "reprocessed" if doc_id in reasons else "cached",
+         "reason": reasons.get(doc_id, ""), "seconds": outcomes[doc_id].seconds}
+        for doc_id in sorted(outcomes)
+    ]
+    return {
+        "pipeline": "zhreport",
+        "version": pipeline.__version__,
+        "cache_version": VERSION,
+        "rules_fingerprint": fingerprint(),
+        "python": platform.python_version(),
+        "packages": {name: _package_version(name) for name in PACKAGES},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "inputs": list(inputs),
+        "documents": documents,
+        "tables": {name: len(rows) for name, rows in tables.items()},
+        "errors": tables["errors"],
+        "timings": {"total_seconds": round(seconds, 3),
+                    "processing_seconds": round(sum(o.seconds for d, o in outcomes.items() if d in reasons), 3)},
+    }
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _json(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8")
+

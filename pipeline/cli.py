@@ -1,0 +1,80 @@
+"""The `zhreport` command line (SPEC §1): `run` and `eval`.
+
+Exit status: 0 when the run finished (failed documents are rows of `errors`), 1 when the output
+folder is busy or could not be written, 2 on usage errors.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from pipeline import __version__
+
+
+class _TqdmHandler(logging.Handler):
+    """Log lines that do not tear the progress bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tqdm.write(self.format(record), file=sys.stderr)
+
+
+def _setup_logging(*, quiet: bool) -> None:
+    log = logging.getLogger("zhreport")
+    if not log.handlers:
+        log.addHandler(_TqdmHandler())
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+
+
+@click.group()
+@click.version_option(__version__, prog_name="zhreport")
+def main() -> None:
+    """Chinese government reports → clean, comparable tables."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: tables, text/, manifest.json, codebook.json.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
+@click.option("--force", is_flag=True, help="Reprocess every document, ignoring the cache.")
+@click.option("--quiet", "-q", is_flag=True, help="Only warnings, errors and the summary.")
+def run(inputs: tuple[str, ...], out: Path, jobs: int, force: bool, quiet: bool) -> None:
+    """Process report files or folders (txt, md, pdf, docx, html) into DIR."""
+    from pipeline.batch import BusyError, run as run_batch
+
+    _setup_logging(quiet=quiet)
+    try:
+        report = run_batch(inputs=inputs, out=out, jobs=jobs, force=force)
+    except BusyError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"could not write {out}: {exc}; the previous outputs are unchanged") from None
+    click.echo(f"{report.n_documents} documents written, {report.n_errors} errors "
+               f"({report.n_processed} processed, {report.n_cached} from cache) → {out}")
+
+
+@main.command(name="eval")
+@click.option("--gold", "gold", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Gold folder: one sub-folder per document (SPEC §4).")
+@click.option("--pred", "pred", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Output folder of `zhreport run`.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, as tools/score.py --json.")
+@click.option("-v", "verbose", is_flag=True, help="List misses and false positives with their evidence.")
+def eval_(gold: Path, pred: Path, as_json: bool, verbose: bool) -> None:
+    """Score a run's tables against gold annotations (SPEC §4)."""
+    from pipeline.evaluate import evaluate, report
+
+    try:
+        result = evaluate(gold_dir=gold, pred_dir=pred)
+    except FileNotFoundError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.summary, ensure_ascii=False))
+    else:
+        click.echo(report(result=result, verbose=verbose))

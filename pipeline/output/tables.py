@@ -1,0 +1,226 @@
+"""The tables of SPEC §2: explicit schemas, rows built from DocResults, deterministic files.
+
+Every table is declared once here (name, type, meaning, allowed values) so that the Parquet
+schema, the CSV header and the codebook cannot drift apart.  Rows are sorted on (doc_id, start,
+end, then every other column) and written with fixed settings, so a rerun is byte-identical.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.records import DocResult, PipelineError
+
+ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+QUALIFIERS = ("=", ">", ">=", "<", "<=", "~")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # string / int / float / bool
+    meaning: str
+    allowed: tuple[str, ...] = ()
+
+
+def _c(name: str, meaning: str, *, type: str = "string", allowed: tuple[str, ...] = ()) -> Column:
+    return Column(name=name, type=type, meaning=meaning, allowed=allowed)
+
+
+DOC_ID = _c("doc_id", "first 16 hex digits of the SHA-256 of the input file's bytes")
+START = _c("start", "character offset of the row's own mention in text/<doc_id>.txt", type="int")
+END = _c("end", "offset just after the mention: text[start:end] equals it", type="int")
+SENT_ID = _c("sent_id", "the sentence (sentences.sent_id) that contains the mention", type="int")
+ROW_ID = _c("row_id", "first 16 hex digits of SHA-256 of doc_id, start, end and subject/name")
+MENTION = _c("mention", "the text as written, text[start:end]")
+SOURCE = _c("source", "what produced the row (rule, gazetteer, model)")
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "documents": (
+        DOC_ID,
+        _c("source", "the input path; the first in sorted order when the same bytes come under several names"),
+        _c("title", "the report's title"),
+        _c("issuer", "who delivers or publishes the report"),
+        _c("region", "the issuing region"),
+        _c("region_code", "6-digit division code of the issuing region"),
+        _c("year", "year the report was delivered or published (0 when unknown)", type="int"),
+        _c("review_year", "year the report reviews (0 when unknown)", type="int"),
+        _c("genre", "kind of report", allowed=("政府工作报告", "统计公报", "生态文明试验区报告", "环境状况公报", "other")),
+        _c("script", "Chinese script of the text", allowed=("simplified", "traditional")),
+        _c("n_chars", "length of the normalized text in characters", type="int"),
+    ),
+    "sources": (DOC_ID, _c("source", "one input path whose bytes are this document")),
+    "sections": (
+        DOC_ID,
+        _c("section_id", "section id, unique within the document"),
+        _c("parent_id", "the enclosing section's id, \"\" at top level"),
+        _c("level", "depth in the section tree, top level 1", type="int"),
+        _c("marker", "the ordinal marker as written (一、 (一) 一是 1.)"),
+        _c("title", "the section heading"),
+        _c("start", "offset where the section starts", type="int"),
+        _c("end", "offset where the section ends", type="int"),
+    ),
+    "sentences": (
+        DOC_ID,
+        _c("sent_id", "sentence number within the document", type="int"),
+        _c("section_id", "the innermost section containing the sentence"),
+        _c("start", "offset of the sentence", type="int"),
+        _c("end", "offset just after the sentence", type="int"),
+        _c("text", "the sentence, text[start:end]"),
+        _c("boilerplate", "web furniture, caption or byline: kept in the text, out of extraction", type="bool"),
+    ),
+    "indicators": (
+        ROW_ID, DOC_ID,
+        _c("year", "documents.year of the document", type="int"),
+        SENT_ID,
+        _c("start", "offset of value_raw", type="int"),
+        _c("end", "offset just after value_raw", type="int"),
+        _c("evidence", "the text of sentence sent_id"),
+        _c("subject", "shortest noun phrase naming what is measured, as written"),
+        _c("indicator", "canonical name from the indicator catalogue, else subject"),
+        _c("value", "magnitude with every multiplier applied, never negative", type="float"),
+        _c("unit", "canonical unit from the unit catalogue, \"\" for a bare number"),
+        _c("value_raw", "the number as written with 余/多, multiplier, unit (第 for ranks)"),
+        _c("qualifier", "comparison the text states", allowed=QUALIFIERS),
+        _c("kind", "what the number is", allowed=("level", "change", "rank")),
+        _c("direction", "direction of a change", allowed=("", "up", "down")),
+        _c("base", "what a change is measured against: 上年, 年均, YYYY or \"\""),
+        _c("modality", "status of the figure", allowed=("actual", "expected", "target")),
+        _c("period", "year (2025) or span (2021-2025) the figure is for, \"\" for cumulative counts"),
+        _c("place", "canonical name of the place the figure is about"),
+        _c("place_code", "6-digit division code of place"),
+        _c("scope", "comparison set of a rank (中部六省, 全国), else \"\""),
+        _c("rule", "the rule that produced the row"),
+    ),
+    "places": (
+        ROW_ID, DOC_ID, SENT_ID, START, END, MENTION,
+        _c("name", "full canonical name"),
+        _c("code", "6-digit division code at county level and above, else \"\""),
+        _c("level", "administrative level", allowed=("", "province", "prefecture", "county", "township", "village")),
+        _c("type", "kind of place", allowed=("admin", "water", "mountain", "protected", "region", "foreign")),
+        _c("parent_code", "division code of the enclosing administrative unit"),
+        _c("candidates", "other candidate codes, space-separated"),
+        SOURCE,
+    ),
+    "policies": (
+        ROW_ID, DOC_ID, SENT_ID, START, END, MENTION,
+        _c("name", "the named core without quotation or book-title marks, plus an attached head noun"),
+        _c("type", "class of the head noun", allowed=(
+            "行动", "计划", "工程", "攻坚战", "制度", "机制", "试点", "平台", "品牌", "法规", "标准", "方案", "活动", "other")),
+        SOURCE,
+    ),
+    "organizations": (
+        ROW_ID, DOC_ID, SENT_ID, START, END, MENTION,
+        _c("name", "the name as written, standard abbreviations expanded"),
+        _c("type", "kind of body", allowed=(
+            "government", "party", "assembly", "enterprise", "association", "foreign", "other")),
+        SOURCE,
+    ),
+    "errors": (
+        _c("source", "the input path"),
+        _c("stage", "pipeline stage that reported the problem"),
+        _c("error", "error or warning code (too_large, zip_bomb, pdf_password, no_text_layer, unreadable, empty, internal, …)"),
+        _c("message", "what went wrong, in one line"),
+        _c("doc_id", "the document, \"\" when its bytes could not be read"),
+    ),
+}
+
+SORT_FIRST = {"errors": ("source",)}  # elsewhere rows follow the document: doc_id, start, end
+
+SCHEMAS: dict[str, pa.Schema] = {
+    name: pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=False) for c in cols])
+    for name, cols in TABLES.items()
+}
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    """An input that failed or warned; `doc_id` is "" when its bytes could not be read."""
+
+    source: str
+    stage: str
+    error: str
+    message: str
+    doc_id: str = ""
+
+    @classmethod
+    def from_exception(cls, *, source: str, exc: PipelineError, doc_id: str = "") -> "ErrorRow":
+        return cls(source=source, stage=exc.stage, error=exc.code, message=one_line(exc.message), doc_id=doc_id)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def row_id(*, doc_id: str, start: int, end: int, key: str) -> str:
+    return hashlib.sha256("\t".join([doc_id, str(start), str(end), key]).encode()).hexdigest()[:16]
+
+
+def build_tables(*, results: Iterable[DocResult], sources: dict[str, list[str]],
+                 errors: Iterable[ErrorRow]) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every table, sorted.  `sources` maps doc_id to every input name of its bytes."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    for res in results:
+        doc = res.doc
+        if doc is None or res.error is not None:
+            continue
+        meta = doc.meta
+        rows["documents"].append(dict(
+            doc_id=res.doc_id, source=min(sources.get(res.doc_id, [res.source])), title=meta.title,
+            issuer=meta.issuer, region=meta.region, region_code=meta.region_code, year=meta.year,
+            review_year=meta.review_year, genre=meta.genre, script=meta.script, n_chars=len(doc.text)))
+        rows["sources"] += [dict(doc_id=res.doc_id, source=s) for s in sources.get(res.doc_id, [res.source])]
+        rows["sections"] += [dict(doc_id=res.doc_id, section_id=s.section_id, parent_id=s.parent_id, level=s.level,
+                                  marker=s.marker, title=s.title, start=s.start, end=s.end) for s in doc.sections]
+        rows["sentences"] += [dict(doc_id=res.doc_id, sent_id=s.sent_id, section_id=s.section_id, start=s.start,
+                                   end=s.end, text=s.text, boilerplate=s.boilerplate) for s in doc.sentences]
+        rows["indicators"] += [
+            dict(vars(i), doc_id=res.doc_id, year=meta.year,
+                 row_id=row_id(doc_id=res.doc_id, start=i.start, end=i.end, key=i.subject))
+            for i in res.indicators]
+        for table, items in (("places", res.places), ("policies", res.policies),
+                             ("organizations", res.organizations)):
+            rows[table] += [dict(vars(e), doc_id=res.doc_id,
+                                 row_id=row_id(doc_id=res.doc_id, start=e.start, end=e.end, key=e.name))
+                            for e in items]
+    rows["errors"] = [vars(e).copy() for e in errors]
+    return {name: _sorted(name=name, rows=table_rows) for name, table_rows in rows.items()}
+
+
+def _sorted(*, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the declared columns, in (doc_id, start, end, every other column) order."""
+    names = [c.name for c in TABLES[name]]
+    first = [n for n in SORT_FIRST.get(name, ("doc_id", "start", "end")) if n in names]
+    order = first + [n for n in names if n not in first]
+    return sorted(({n: r[n] for n in names} for r in rows), key=lambda r: tuple(r[n] for n in order))
+
+
+def parquet_bytes(*, name: str, rows: list[dict[str, Any]]) -> bytes:
+    """Explicit schema, no pandas metadata, fixed compression: same rows → same bytes."""
+    table = pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", compression_level=3, write_statistics=True)
+    return sink.getvalue().to_pybytes()
+
+
+def csv_bytes(*, name: str, rows: list[dict[str, Any]]) -> bytes:
+    """UTF-8 with BOM so spreadsheets show Chinese; minimal quoting, `\\n` line ends, repr floats."""
+    cols = TABLES[name]
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow([c.name for c in cols])
+    for r in rows:
+        writer.writerow([_cell(r[c.name]) for c in cols])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
