@@ -1,0 +1,489 @@
+"""Indicator records (SPEC §2): each quantity of the number grammar bound to its subject(s), with
+qualifier, kind, direction, base, modality, period, place and scope read off the governing words.
+
+Binding works on one clause at a time: the words right before the number (verbs, qualifiers,
+bases, fillers) are peeled off from the right and recorded; what is left, cut at the last verb that
+introduces an object, is the subject. A counted number followed by its noun (`新建普通高中17所` vs
+`3个以上省级先进制造业集群`) takes the noun after it. Coordinated subjects that share one number
+give one row each, completed with the shared head.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from pipeline.extract.catalogue import canonical_indicator
+from pipeline.extract.numbers import find_quantities
+from pipeline.records import Doc, Indicator, Quantity, Sentence
+from pipeline.rules import load_yaml
+from pipeline.text.segment import tokenizer
+
+CLAUSE_DELIM = "，。；：！？,;:!?"
+OPENERS, CLOSERS = "“‘（(《【「『", "”’）)》】」』"
+YEAR_IN_CLAUSE = regex.compile(r"(?<![\d.])(20\d\d)(?:年|—20\d\d年|-20\d\d年)(?!代)")
+YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年")
+STREAK = regex.compile(r"连续$")
+COUNTER_UNITS = frozenset("个 项 家 所 座 件 次 轮 条 批 只 处 张 套 部 台 辆 艘 架 名 位 户 人 单 笔 宗 场 届 支 片 层 级 类 种 款 块 根 棵 株 头 口 间 栋 幢 首 篇 本 册 门 班 期".split())
+POST_STOPS = ("获批", "入选", "入围", "投产", "建成", "进入", "通过", "发行", "跻身", "完成", "实现", "获得",
+              "列入", "纳入", "全部", "全面", "成功", "达到", "达", "的", "和", "与", "及", "以", "被", "获", "已",
+              "均", "分别", "等", "在", "累计", "共", "占")
+POST_NOT_NOUN = ("以上", "左右", "以下", "以内", "上下", "的", "，", "、")
+
+
+@dataclass(frozen=True)
+class _Words:
+    qual_before: tuple[tuple[str, str], ...]  # (word, qualifier), longest first
+    qual_after: tuple[tuple[str, str], ...]
+    change: tuple[tuple[str, str], ...]  # (verb, up/down)
+    change_nouns: tuple[tuple[str, str], ...]
+    level_after_change: tuple[str, ...]
+    filler: tuple[str, ...]
+    change_after: tuple[str, ...]
+    rank_verbs: tuple[str, ...]
+    scopes: tuple[str, ...]
+    base_last: tuple[str, ...]
+    base_avg: tuple[str, ...]
+    target: tuple[str, ...]
+    expected: tuple[str, ...]
+    five_years: tuple[str, ...]
+    one_year: tuple[str, ...]
+    plan_spans: tuple[tuple[str, int, int], ...]
+    stops: frozenset[str]
+    generic: tuple[str, ...]
+    threshold_after: tuple[str, ...]
+    peel: tuple[str, ...]  # everything that may be peeled off before a number, longest first
+
+
+def _longest_first(words) -> tuple[str, ...]:
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
+def _words() -> _Words:
+    r = load_yaml("indicator_words.yaml")
+    qb = tuple(sorted(((w, q) for q, ws in r["qualifier_before"].items() for w in ws), key=lambda x: -len(x[0])))
+    qa = tuple(sorted(((w, q) for q, ws in r["qualifier_after"].items() for w in ws), key=lambda x: -len(x[0])))
+    change = tuple(sorted([(w, "up") for w in r["change_up"]] + [(w, "down") for w in r["change_down"]],
+                          key=lambda x: -len(x[0])))
+    nouns = tuple(sorted([(w, "up") for w in r["change_nouns_up"]] + [(w, "down") for w in r["change_nouns_down"]],
+                         key=lambda x: -len(x[0])))
+    level_verbs = [v + a for v, _ in change for a in r["level_after_change"]]
+    peel = _longest_first([w for w, _ in qb] + [w for w, _ in change] + level_verbs + list(r["filler"])
+                          + list(r["base_last_year"]) + list(r["base_yearly_average"])
+                          + list(r["expected_words"]) + ["达到", "达", "为", "是", "至", "到", "迈上", "迈入", "跃上",
+                                                         "保持在", "稳定在", "控制在", "增至", "降至", "升至", "占",
+                                                         "总计", "合计", "共计", "连续"])
+    return _Words(
+        qual_before=qb, qual_after=qa, change=change, change_nouns=nouns,
+        level_after_change=tuple(r["level_after_change"]), filler=_longest_first(r["filler"]),
+        change_after=_longest_first(r["change_after"]), rank_verbs=_longest_first(r["rank_verbs"]),
+        scopes=_longest_first(r["scopes"]), base_last=tuple(r["base_last_year"]),
+        base_avg=tuple(r["base_yearly_average"]), target=tuple(r["target_words"]),
+        expected=tuple(r["expected_words"]),
+        five_years=tuple(r["paragraph_cues"]["five_years"]), one_year=tuple(r["paragraph_cues"]["one_year"]),
+        plan_spans=tuple((k, v[0], v[1]) for k, v in r["plan_spans"].items()),
+        stops=frozenset(r["subject_stops"]), generic=_longest_first(r["generic_subjects"]),
+        threshold_after=_longest_first(r["threshold_after"]), peel=peel,
+    )
+
+
+# ---------------------------------------------------------------- document context: periods
+
+
+@dataclass(frozen=True)
+class _Context:
+    period: str
+    plan: bool
+
+
+def _span(a: int, b: int) -> str:
+    return str(a) if a == b else f"{a}-{b}"
+
+
+def paragraph_contexts(doc: Doc) -> tuple[_Context, ...]:
+    """The period and plan flag of every paragraph (SPEC §2 period rules 4 and 5).
+
+    A top-level section heading sets the part (review of R, the coming year's plans, a multi-year
+    plan); a cue at the start of a paragraph (五年来, “十四五”时期, 2026年…) sets the span for it and
+    the paragraphs after it, until the next cue or heading.
+    """
+    w = _words()
+    review = doc.meta.review_year or (doc.meta.year - 1 if doc.meta.year else 0)
+    top = {s.start for s in doc.sections if s.level == 1}
+    current = _Context(str(review) if review else "", False)
+    out = []
+    for start, end in doc.paragraphs:
+        head = doc.text[start:min(end, start + 40)]
+        if start in top:
+            current = _heading_context(doc.text[start:end], review, w) or current
+        else:
+            current = _cue_context(head, review, w, current) or current
+        out.append(current)
+    return tuple(out)
+
+
+def _heading_context(heading: str, review: int, w: _Words) -> _Context | None:
+    if not review:
+        return None
+    future = str(review + 1)
+    if any(k in heading for k in ("回顾", "过去", "建设情况", "主要工作", "工作总结", "主要成绩")):
+        return _Context(str(review), False)
+    for name, a, b in w.plan_spans:
+        if name in heading and a > review:
+            return _Context(_span(a, b), True)
+    if future in heading or any(k in heading for k in ("今年", "重点工作", "工作安排", "主要任务", "目标任务")):
+        return _Context(future, True)
+    return None
+
+
+def _cue_context(head: str, review: int, w: _Words, current: _Context) -> _Context | None:
+    if not review:
+        return None
+    if any(head.startswith(k) or k in head[:20] for k in w.five_years):
+        return _Context(_span(review - 4, review), False)
+    for name, a, b in w.plan_spans:
+        if head.startswith(name) and a > review:
+            return _Context(_span(a, b), True)
+    if any(k in head[:12] for k in w.one_year) or head.startswith(f"{review}年") or f"过去的{review}年" in head:
+        return _Context(str(review), False)
+    if head.startswith((f"{review + 1}年", "今年")):
+        return _Context(str(review + 1), True)
+    return None
+
+
+# ---------------------------------------------------------------- clause analysis
+
+
+def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
+    """The clause around `pos`: between delimiters outside quotes and brackets."""
+    depth, left = 0, 0
+    for i in range(pos - 1, -1, -1):
+        ch = text[i]
+        if ch in CLOSERS:
+            depth += 1
+        elif ch in OPENERS:
+            if depth == 0:
+                continue
+            depth -= 1
+        elif depth == 0 and ch in CLAUSE_DELIM:
+            left = i + 1
+            break
+    depth, right = 0, len(text)
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if ch in OPENERS:
+            depth += 1
+        elif ch in CLOSERS and depth:
+            depth -= 1
+        elif depth == 0 and ch in CLAUSE_DELIM:
+            right = i
+            break
+    return left, right
+
+
+def _inside_quotes(text: str, pos: int) -> bool:
+    """A number inside “…” or 《…》 is part of a name (SPEC: numerals inside names)."""
+    depth = 0
+    for ch in text[:pos]:
+        if ch in "“《":
+            depth += 1
+        elif ch in "”》" and depth:
+            depth -= 1
+    return depth > 0
+
+
+@dataclass
+class _Peeled:
+    rest: str
+    words: list[str]
+
+
+def _peel(prefix: str, w: _Words) -> _Peeled:
+    """Peel governing words off the right end of the text before a number."""
+    words: list[str] = []
+    rest = prefix
+    changed = True
+    while changed and rest:
+        changed = False
+        for word in w.peel:
+            if rest.endswith(word):
+                words.append(word)
+                rest = rest[: -len(word)]
+                changed = True
+                break
+        if not changed:
+            m = regex.search(r"(?:比|较)(20\d\d)年(?:同期)?$", rest)
+            if m:
+                words.append(m.group())
+                rest = rest[: m.start()]
+                changed = True
+    return _Peeled(rest, words)
+
+
+def _cut_subject(rest: str, w: _Words) -> str:
+    """The subject: what is left, cut after the last verb or cue that introduces it."""
+    rest = rest.strip(" 、，")
+    if not rest:
+        return ""
+    tokens = tokenizer().lcut(rest)
+    start = 0
+    for i, tok in enumerate(tokens):
+        if tok in w.stops:
+            start = i + 1
+    subject = "".join(tokens[start:])
+    subject = regex.sub(r"^[等和及与、]+", "", subject)
+    return subject.strip(" 、")
+
+
+def _post_noun(after: str, w: _Words) -> str:
+    """The noun phrase written right after a counted number (`11个设区市`)."""
+    if not after or after.startswith(POST_NOT_NOUN) or not regex.match(r"[\p{Han}“A-Za-z]", after):
+        return ""
+    end = len(after)
+    for stop in POST_STOPS:
+        i = after.find(stop)
+        if 0 < i < end:
+            end = i
+        elif i == 0:
+            return ""
+    m = regex.search(r"[\d一二三四五六七八九十两百千万亿]+(?:个|项|家|所|座|件)", after[:end])
+    if m and m.start() > 0:
+        end = m.start()
+    return after[:end].strip("、 ")
+
+
+def _split_coordinated(subject: str) -> list[str]:
+    """`电子信息、有色金属产业` → [电子信息产业, 有色金属产业] (the shared head restored)."""
+    depth, parts, cur = 0, [], ""
+    for ch in subject:
+        if ch in OPENERS:
+            depth += 1
+        elif ch in CLOSERS and depth:
+            depth -= 1
+        if ch == "、" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return [subject]
+    last_tokens = tokenizer().lcut(parts[-1])
+    head = last_tokens[-1] if len(last_tokens) > 1 else ""
+    out = []
+    for p in parts[:-1]:
+        if head and not p.endswith(head) and p[-1] != head[-1]:
+            p = p + head
+        out.append(p)
+    out.append(parts[-1])
+    return out
+
+
+# ---------------------------------------------------------------- binding
+
+
+@dataclass(frozen=True)
+class _Binding:
+    subjects: tuple[str, ...]
+    qualifier: str
+    kind: str
+    direction: str
+    base: str
+    scope: str
+    rule: str
+
+
+def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, w: _Words, in_review: bool) -> _Binding | None:
+    prefix = sent[max(left, prev_end):q.start]
+    after = sent[q.end:right]
+    peeled = _peel(prefix, w)
+    words = peeled.words
+    qualifier = q.qualifier or ""
+    for word, qual in w.qual_before:
+        if word in words:
+            qualifier = qualifier or qual
+            break
+    if q.bound:
+        qualifier = q.bound
+    else:
+        for word, qual in w.qual_after:
+            if after.startswith(word):
+                qualifier = qual if not q.qualifier else qualifier
+                after = after[len(word):]
+                break
+    qualifier = qualifier or "="
+
+    kind, direction, base, scope, rule = "level", "", "", "", "level"
+    if q.is_rank:
+        kind, rule = "rank", "rank"
+        rest = peeled.rest
+        for verb in w.rank_verbs:
+            i = rest.rfind(verb)
+            if i >= 0:
+                scope = rest[i + len(verb):]
+                rest = rest[:i]
+                break
+        for s in w.scopes:
+            if scope.startswith(s):
+                extra = scope[len(s):]
+                scope = s
+                if not _cut_subject(rest, w) and extra:
+                    rest = extra
+                break
+        subject_text = rest
+    else:
+        subject_text = peeled.rest
+        for verb, d in w.change:
+            if verb in words:
+                idx = words.index(verb)
+                following = words[:idx]  # peeled later = nearer the number? words are right-to-left
+                if not any(f in w.level_after_change for f in following) and not any(
+                        f.startswith(verb) and f != verb for f in words):
+                    kind, direction, rule = "change", d, "change-verb"
+                break
+        if kind == "level":
+            for noun, d in w.change_nouns:
+                if subject_text.endswith(noun):
+                    kind, direction, rule = "change", d, "change-noun"
+                    break
+        if kind == "level":
+            for word in w.change_after:
+                if after.startswith(word):
+                    kind, direction, rule = "change", "down" if "降" in word else "up", "change-after"
+                    break
+        if kind == "change":
+            if q.negative or "负增长" in sent[left:right]:
+                direction = "down" if direction == "up" else "up"
+            if any(b in words or b in prefix for b in w.base_last):
+                base = "上年"
+            elif any(b in words or b in prefix for b in w.base_avg):
+                base = "年均"
+            else:
+                m = regex.search(r"(?:比|较)(20\d\d)年", prefix)
+                base = m.group(1) if m else ("上年" if in_review else "")
+        if q.is_percent_change_unit and kind == "level" and not q.is_rank:
+            kind, direction, rule = "change", "up", "percent-point"
+            if any(x in prefix for x in ("下降", "降低", "回落", "收窄", "减少", "低于")):
+                direction = "down"
+
+    subject = _cut_subject(subject_text, w)
+    post = _post_noun(after, w) if q.unit in COUNTER_UNITS and not q.is_rank else ""
+    if post:
+        if subject_text.endswith("的"):
+            subject = _cut_subject(subject_text[:-1], w) + post
+        else:
+            subject = post
+        rule += "+post-noun"
+    elif not subject:
+        m = regex.match(r"的([\p{Han}]{2,12})", after)
+        if m:
+            subject = m.group(1)
+            rule += "+de-noun"
+    subject = regex.sub(r"(?:[两二三四五六七八九十\d]+项指标|[两二三四五六七八九十\d]+项)?均?$", "", subject) or subject
+    subject = subject.strip("、 ")
+    if not subject:
+        return None
+    return _Binding(tuple(_split_coordinated(subject)), qualifier, kind, direction, base, scope, rule)
+
+
+def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
+    """A number that names a class or threshold (`过三千亿元城市`, `亿元以上项目`, `万亿级`)."""
+    after = sent[q.end:q.end + 4]
+    before = sent[max(0, q.start - 1):q.start]
+    if before == "过" and regex.match(r"[\p{Han}]", after or " "):
+        return True
+    if any(after.startswith(t) for t in w.threshold_after):
+        return True
+    if q.unit == "元" and after.startswith("以上") and regex.match(r"以上[\p{Han}]", after) and not regex.match(
+            r"以上(?:增长|的)", after):
+        return True
+    return False
+
+
+def _period(sent: str, q: Quantity, left: int, ctx: _Context, review: int, w: _Words) -> str:
+    clause = sent[left:q.start]
+    m = YEAR_SPAN.search(clause)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}"
+    m = YEAR_IN_CLAUSE.search(clause)
+    if m and not clause[m.end():].startswith(("以来", "起")):
+        return m.group(1)
+    for name, a, b in w.plan_spans:
+        if name in clause and "以来" not in clause:
+            return _span(a, b)
+    if q.unit == "年" and STREAK.search(sent[:q.start]) and review and q.value == int(q.value):
+        return _span(review - int(q.value) + 1, review)
+    if "累计" in sent[:q.start] or q.unit in ("次", "轮"):
+        return ""
+    return ctx.period
+
+
+def _modality(sent: str, q: Quantity, left: int, right: int, ctx: _Context, w: _Words) -> str:
+    clause = sent[left:right]
+    before = sent[:q.start]
+    if ctx.plan or any(t in clause for t in w.target):
+        return "target"
+    if any(e in before for e in w.expected):
+        return "expected"
+    return "actual"
+
+
+def extract_indicators(doc: Doc) -> tuple[Indicator, ...]:
+    """Every indicator row of a document, in text order."""
+    w = _words()
+    contexts = paragraph_contexts(doc)
+    review = doc.meta.review_year
+    rows: list[Indicator] = []
+    for sent in doc.sentences:
+        if sent.boilerplate or doc_in_boilerplate(doc, sent):
+            continue
+        ctx = contexts[sent.paragraph] if sent.paragraph < len(contexts) else _Context(str(review), False)
+        rows.extend(_sentence_rows(doc, sent, ctx, review, w))
+    return tuple(rows)
+
+
+def doc_in_boilerplate(doc: Doc, sent: Sentence) -> bool:
+    return any(s < sent.end and sent.start < e for s, e in doc.boilerplate)
+
+
+def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Words) -> list[Indicator]:
+    text = sent.text
+    out: list[Indicator] = []
+    prev_end, prev_subject = 0, ""
+    in_review = not ctx.plan and "-" not in ctx.period
+    for q in find_quantities(text):
+        if _inside_quotes(text, q.start) or _is_threshold(text, q, w):
+            continue
+        left, right = _clause_bounds(text, q.start)
+        binding = _bind(text, q, left, right, prev_end if prev_end > left else 0, w, in_review)
+        prev_end = q.end
+        if binding is None:
+            continue
+        period = _period(text, q, left, ctx, review, w)
+        modality = _modality(text, q, left, right, ctx, w)
+        for subject in binding.subjects:
+            if subject in w.generic and prev_subject:
+                subject = _restore_head(prev_subject, subject, w)
+            out.append(Indicator(
+                sent_id=sent.sent_id, start=sent.start + q.start, end=sent.start + q.end, evidence=text,
+                subject=subject, indicator=canonical_indicator(subject), value=q.value, unit=q.unit,
+                value_raw=q.value_raw, qualifier=binding.qualifier, kind=binding.kind,
+                direction=binding.direction if binding.kind == "change" else "",
+                base=binding.base if binding.kind == "change" else "", modality=modality, period=period,
+                place=doc.meta.region, place_code=doc.meta.region_code, scope=binding.scope, rule=binding.rule,
+            ))
+            prev_subject = subject
+    return out
+
+
+def _restore_head(prev: str, generic: str, w: _Words) -> str:
+    """`总数` after `全国文明城市` → `全国文明城市总数` (SPEC: restore an elided head noun)."""
+    for g in w.generic:
+        if prev.endswith(g) and len(prev) > len(g):
+            prev = prev[: -len(g)]
+            break
+    return prev + generic
+
