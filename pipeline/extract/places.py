@@ -1,0 +1,348 @@
+"""Places (SPEC §2 places): gazetteer matching over the normalized text, and the gazetteer API
+that other stages use to resolve names and codes.
+
+Every division, short form, historical name and feature of `rules/gazetteer/` goes into one
+Aho-Corasick automaton; matches are filtered (word boundaries from a private jieba tokenizer,
+product names, common words outside lists of places), the longest wins, and a few nested places
+of another kind are kept (`庐山` in `庐山国家植物园`). Ambiguous names resolve inside the
+document's own region first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick
+import jieba
+
+from pipeline.records import Doc, Place
+from pipeline.rules import load_tsv, load_yaml
+
+LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
+QUOTES = "“”\"'‘’《》「」"
+LIST_JOINERS = "、和及与"
+#: the head of a title: a region named later in a long title is not the issuing one
+TITLE_SPAN = 200
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: str
+    parent_code: str
+    short: tuple[str, ...] = ()
+    valid_from: str = ""
+    valid_to: str = ""
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a surface string can stand for: division codes or one feature."""
+
+    codes: tuple[str, ...] = ()
+    feature: str = ""
+    feature_type: str = ""
+    how: str = "full"  # full / short / common / history / feature
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    divisions: dict[str, Division]
+    targets: dict[str, _Target]
+    by_name: dict[str, tuple[str, ...]]  # every division surface → codes, for lookup()
+    abbreviations: dict[str, tuple[str, bool]]
+    automaton: ahocorasick.Automaton
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(cell.split()) if cell else ()
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    divisions: dict[str, Division] = {}
+    surfaces: dict[str, dict[str, list[str]]] = {}  # surface → how → codes
+
+    def add(surface: str, how: str, code: str) -> None:
+        surfaces.setdefault(surface, {}).setdefault(how, []).append(code)
+
+    for row in load_tsv("gazetteer/divisions.tsv"):
+        div = Division(row["code"], row["name"], row["level"], row["parent_code"], _split(row["short"]),
+                       row["valid_from"], row["valid_to"])
+        divisions[div.code] = div
+        common = _split(row["short_common"])
+        add(div.name, "common" if div.name in common else "full", div.code)
+        for s in div.short:
+            add(s, "short", div.code)
+        for s in common:
+            if s != div.name:
+                add(s, "common", div.code)
+    for row in load_tsv("gazetteer/history.tsv"):
+        if row["new_code"] and row["old_name"] not in surfaces:
+            add(row["old_name"], "history", row["new_code"])
+
+    by_name = {s: tuple(dict.fromkeys(c for codes in hows.values() for c in codes)) for s, hows in surfaces.items()}
+    targets: dict[str, _Target] = {}
+    for surface, hows in surfaces.items():
+        how = next(h for h in ("full", "short", "history", "common") if h in hows)
+        targets[surface] = _Target(codes=tuple(dict.fromkeys(hows[how])), how=how)
+
+    for row in load_tsv("gazetteer/features.tsv"):
+        for surface in (row["name"], *_split(row["aliases"])):
+            current = targets.get(surface)
+            outranks = current is None or all(divisions[c].level == "county" for c in current.codes)
+            if outranks or current.how == "common":
+                targets[surface] = _Target(feature=row["name"], feature_type=row["type"], how="feature")
+
+    abbreviations = {r["abbr"]: (r["code"], r["strong"] == "1") for r in load_tsv("gazetteer/abbreviations.tsv")}
+    automaton = ahocorasick.Automaton()
+    for surface in targets:
+        if len(surface) >= 2:
+            automaton.add_word(surface, surface)
+    automaton.make_automaton()
+    return _Gazetteer(divisions, targets, by_name, abbreviations, automaton)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    """A private tokenizer: the global jieba is shared state that other stages may change."""
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict:
+    return load_yaml("places.yaml")
+
+
+def lookup(name: str) -> tuple[Division, ...]:
+    """Divisions a name can stand for (full name, short form or historical name), best first."""
+    gaz = _gazetteer()
+    codes = gaz.by_name.get(name.strip(), ())
+    return tuple(sorted((gaz.divisions[c] for c in codes), key=lambda d: (LEVEL_RANK[d.level], d.code)))
+
+
+def division(code: str) -> Division | None:
+    return _gazetteer().divisions.get(code)
+
+
+def province_of(code: str) -> Division | None:
+    return division(code[:2] + "0000") if len(code) == 6 else None
+
+
+def _ancestor(code: str, level: str) -> Division | None:
+    div = division(code)
+    while div is not None and LEVEL_RANK[div.level] > LEVEL_RANK[level]:
+        div = division(div.parent_code)
+    return div if div is not None and div.level == level else None
+
+
+def _inside(code: str, region_code: str) -> bool:
+    """Whether division `code` is `region_code` or lies inside it."""
+    div = division(code)
+    while div is not None:
+        if div.code == region_code:
+            return True
+        div = division(div.parent_code)
+    return False
+
+
+def _resolve(codes: tuple[str, ...], region_code: str) -> tuple[str, tuple[str, ...]]:
+    """The chosen code and the other candidates: inside the document's region first, then the
+    higher level (恩施 → 恩施州 before 恩施市), then the lower code for a stable choice."""
+    def key(c: str) -> tuple[int, int, str]:
+        near = 0 if region_code and (_inside(c, region_code) or _inside(region_code, c)) else 1
+        return (near, LEVEL_RANK[division(c).level], c)
+
+    ordered = sorted(codes, key=key)
+    return ordered[0], tuple(ordered[1:])
+
+
+def infer_region(text: str) -> Division | None:
+    """The issuing region from a title or first lines: the first division named, narrowed to a
+    division inside it named right after (`杭州市西湖区` → 西湖区)."""
+    gaz = _gazetteer()
+    head = text[:TITLE_SPAN]
+    found: list[tuple[int, int, str]] = []
+    for end, surface in gaz.automaton.iter(head):
+        target = gaz.targets[surface]
+        if target.codes and target.how in ("full", "short", "history"):
+            found.append((end - len(surface) + 1, -len(surface), surface))
+    best: Division | None = None
+    last_end = -1
+    for start, neg_len, surface in sorted(found):
+        if start < last_end:
+            continue
+        codes = gaz.targets[surface].codes
+        if best is None:
+            best = division(_resolve(codes, "")[0])
+        else:
+            inner = [c for c in codes if c != best.code and _inside(c, best.code)]
+            if not inner:
+                break
+            best = division(_resolve(tuple(inner), best.code)[0])
+        last_end = start - neg_len
+    return best
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    surface: str
+    target: _Target
+
+
+def _boundaries(text: str) -> set[int]:
+    """Token edges of a sentence; HMM off so unknown names split into characters and never
+    glue onto their neighbours."""
+    edges, pos = {0}, 0
+    for token in _tokenizer().cut(text, HMM=False):
+        pos += len(token)
+        edges.add(pos)
+    return edges
+
+
+def _product_follows(text: str, end: int) -> bool:
+    rest = text[end:end + 8].lstrip(QUOTES)
+    return any(rest.startswith(s) for s in _rules()["product_suffixes"])
+
+
+def _in_list(text: str, m: _Match, others: list[_Match]) -> bool:
+    """A common-word short form (青山, 通道) counts only next to another place in a list."""
+    before = m.start - 1 >= 0 and text[m.start - 1] in LIST_JOINERS
+    after = m.end < len(text) and text[m.end] in LIST_JOINERS
+    return any((before and o.end == m.start - 1) or (after and o.start == m.end + 1) for o in others if o is not m)
+
+
+def _sentence_matches(text: str) -> list[_Match]:
+    gaz = _gazetteer()
+    raw = [
+        _Match(end - len(surface) + 1, end + 1, surface, gaz.targets[surface])
+        for end, surface in gaz.automaton.iter(text)
+    ]
+    if not raw:
+        return []
+    edges = _boundaries(text)
+    ok = [m for m in raw if len(m.surface) > 3 or (m.start in edges and m.end in edges)]
+    ok = [m for m in ok if not _product_follows(text, m.end)]
+    plain = [m for m in ok if m.target.how != "common"]
+    return plain + [m for m in ok if m.target.how == "common" and _in_list(text, m, ok)]
+
+
+def _kind(m: _Match) -> str:
+    if m.target.feature:
+        return m.target.feature_type
+    return "admin"
+
+
+def _select(matches: list[_Match]) -> list[_Match]:
+    """Longest leftmost matches, plus places nested in them that are of another kind and not a
+    county's short form (`长江` in `长江经济带`, `武汉` in `武汉都市圈`, not `江汉` in `江汉平原`)."""
+    outer: list[_Match] = []
+    for m in sorted(matches, key=lambda m: (m.start, -(m.end - m.start))):
+        if not outer or m.start >= outer[-1].end:
+            outer.append(m)
+    chosen = list(outer)
+    gaz = _gazetteer()
+    for m in matches:
+        host = next((o for o in outer if o.start <= m.start and m.end <= o.end and o is not m), None)
+        if host is None or _kind(m) == _kind(host) or m.target == host.target:
+            continue
+        if m.target.codes and m.target.how != "full" and all(gaz.divisions[c].level == "county" for c in m.target.codes):
+            continue
+        if m.target.feature and m.target.feature == host.target.feature:
+            continue
+        chosen.append(m)
+    return chosen
+
+
+def _division_place(sent_id: int, start: int, end: int, mention: str, code: str,
+                    candidates: tuple[str, ...] = (), source: str = "rule") -> Place:
+    div = division(code)
+    return Place(sent_id, start, end, mention, div.name, div.code, div.level, "admin", div.parent_code,
+                 " ".join(candidates), source)
+
+
+def _abbreviation_places(text: str, offset: int, sent_id: int, taken: list[tuple[int, int]]) -> list[Place]:
+    """Province abbreviations where they stand for provinces: a run of them with a strong one
+    (赣浙皖闽, 鄂湘赣) or a strong one alone after a verb of place (在鄂, 援藏)."""
+    abbr = _gazetteer().abbreviations
+    verbs = _rules()["abbreviation_verbs"]
+    out: list[Place] = []
+    i = 0
+    while i < len(text):
+        if text[i] not in abbr:
+            i += 1
+            continue
+        j = i
+        while j < len(text) and text[j] in abbr:
+            j += 1
+        run = text[i:j]
+        strong = [abbr[ch][1] for ch in run]
+        free = not any(s < j and i < e for s, e in taken)
+        alone = len(run) == 1 and strong[0] and i > 0 and text[i - 1] in verbs
+        if free and ((len(run) >= 2 and any(strong)) or alone):
+            for k, ch in enumerate(run):
+                out.append(_division_place(sent_id, offset + i + k, offset + i + k + 1, ch, abbr[ch][0],
+                                           source="abbreviation"))
+        i = j
+    return out
+
+
+def _zone_place(text: str, offset: int, sent_id: int, m: _Match, code: str) -> Place | None:
+    """A development zone named after a division (荆门高新区 → 荆门高新技术产业开发区)."""
+    for suffix, head in _rules()["zone_suffixes"].items():
+        if text.startswith(suffix, m.end):
+            div = division(code)
+            stem = div.short[0] if div.short else div.name
+            return Place(sent_id, offset + m.start, offset + m.end + len(suffix), m.surface + suffix,
+                         stem + head, "", "", "region", "", "", "zone")
+    return None
+
+
+def _own_region_places(text: str, offset: int, sent_id: int, region_code: str) -> list[Place]:
+    """全省/我市/全县 name the document's own division (SPEC §2 indicators: place)."""
+    out = []
+    for level, words in _rules()["own_region"].items():
+        div = _ancestor(region_code, level)
+        if div is None:
+            continue
+        for word in words:
+            pos = text.find(word)
+            while pos >= 0:
+                out.append(_division_place(sent_id, offset + pos, offset + pos + len(word), word, div.code,
+                                           source="own_region"))
+                pos = text.find(word, pos + len(word))
+    return out
+
+
+def extract_places(doc: Doc) -> tuple[Place, ...]:
+    """Every place mention outside boilerplate, in text order."""
+    region = doc.meta.region_code
+    places: list[Place] = []
+    for sent in doc.sentences:
+        if sent.boilerplate or any(s < sent.end and sent.start < e for s, e in doc.boilerplate):
+            continue
+        text, offset = sent.text, sent.start
+        chosen = _select(_sentence_matches(text))
+        for m in chosen:
+            t = m.target
+            if t.feature:
+                places.append(Place(sent.sent_id, offset + m.start, offset + m.end, m.surface, t.feature, "", "",
+                                    t.feature_type, "", "", "gazetteer"))
+                continue
+            code, others = _resolve(t.codes, region)
+            places.append(_division_place(sent.sent_id, offset + m.start, offset + m.end, m.surface, code, others,
+                                          "gazetteer"))
+            zone = _zone_place(text, offset, sent.sent_id, m, code)
+            if zone is not None:
+                places.append(zone)
+        taken = [(m.start, m.end) for m in chosen]
+        places.extend(_abbreviation_places(text, offset, sent.sent_id, taken))
+        if region:
+            places.extend(_own_region_places(text, offset, sent.sent_id, region))
+    return tuple(sorted(places, key=lambda p: (p.start, p.end, p.name)))
+
