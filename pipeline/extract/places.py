@@ -23,6 +23,8 @@ QUOTES = "“”\"'‘’《》「」"
 LIST_JOINERS = "、和及与"
 #: the head of a title: a region named later in a long title is not the issuing one
 TITLE_SPAN = 200
+#: a run of this many abbreviations names a region of its own (赣浙皖闽, 鄂湘赣), not a mere pair
+REGION_RUN = 3
 
 
 @dataclass(frozen=True)
@@ -195,13 +197,32 @@ class _Match:
     target: _Target
 
 
+def _abbreviation_runs(text: str) -> list[tuple[int, int]]:
+    """Spans of consecutive province abbreviations (赣粤, 鄂湘赣)."""
+    abbr = _gazetteer().abbreviations
+    runs, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and text[j] in abbr:
+            j += 1
+        if j > i:
+            runs.append((i, j))
+        i = max(j, i + 1)
+    return runs
+
+
 def _boundaries(text: str) -> set[int]:
     """Token edges of a sentence; HMM off so unknown names split into characters and never
-    glue onto their neighbours."""
+    glue onto their neighbours. A run of abbreviations is a word of its own (赣粤|东江), which
+    jieba does not know (赣|粤东|江)."""
     edges, pos = {0}, 0
     for token in _tokenizer().cut(text, HMM=False):
         pos += len(token)
         edges.add(pos)
+    abbr = _gazetteer().abbreviations
+    for i, j in _abbreviation_runs(text):
+        if j - i >= 2 and any(abbr[ch][1] for ch in text[i:j]):
+            edges.update((i, j))
     return edges
 
 
@@ -217,7 +238,25 @@ def _in_list(text: str, m: _Match, others: list[_Match]) -> bool:
     return any((before and o.end == m.start - 1) or (after and o.start == m.end + 1) for o in others if o is not m)
 
 
-def _sentence_matches(text: str) -> list[_Match]:
+def _needs_list(m: _Match, region_code: str) -> bool:
+    """Common words, and counties of other provinces written without suffix (中和 in 碳中和,
+    三水 in “三水”统筹), count only in a list of places; a document names its own counties alone."""
+    if m.target.how == "common":
+        return True
+    if m.target.how != "short":
+        return False
+    gaz = _gazetteer()
+    province = region_code[:2]
+    return all(gaz.divisions[c].level == "county" and (not province or c[:2] != province) for c in m.target.codes)
+
+
+def _inside_abbreviation_run(text: str, m: _Match) -> bool:
+    """粤东 in 赣粤东江 reads 赣粤 + 东江: a region name that starts inside a run of abbreviations."""
+    abbr = _gazetteer().abbreviations
+    return m.target.feature_type == "region" and m.start > 0 and text[m.start] in abbr and text[m.start - 1] in abbr
+
+
+def _sentence_matches(text: str, region_code: str) -> list[_Match]:
     gaz = _gazetteer()
     raw = [
         _Match(end - len(surface) + 1, end + 1, surface, gaz.targets[surface])
@@ -227,9 +266,9 @@ def _sentence_matches(text: str) -> list[_Match]:
         return []
     edges = _boundaries(text)
     ok = [m for m in raw if len(m.surface) > 3 or (m.start in edges and m.end in edges)]
-    ok = [m for m in ok if not _product_follows(text, m.end)]
-    plain = [m for m in ok if m.target.how != "common"]
-    return plain + [m for m in ok if m.target.how == "common" and _in_list(text, m, ok)]
+    ok = [m for m in ok if not _product_follows(text, m.end) and not _inside_abbreviation_run(text, m)]
+    plain = [m for m in ok if not _needs_list(m, region_code)]
+    return plain + [m for m in ok if _needs_list(m, region_code) and _in_list(text, m, plain)]
 
 
 def _kind(m: _Match) -> str:
@@ -272,23 +311,17 @@ def _abbreviation_places(text: str, offset: int, sent_id: int, taken: list[tuple
     abbr = _gazetteer().abbreviations
     verbs = _rules()["abbreviation_verbs"]
     out: list[Place] = []
-    i = 0
-    while i < len(text):
-        if text[i] not in abbr:
-            i += 1
-            continue
-        j = i
-        while j < len(text) and text[j] in abbr:
-            j += 1
+    for i, j in _abbreviation_runs(text):
         run = text[i:j]
         strong = [abbr[ch][1] for ch in run]
         free = not any(s < j and i < e for s, e in taken)
         alone = len(run) == 1 and strong[0] and i > 0 and text[i - 1] in verbs
         if free and ((len(run) >= 2 and any(strong)) or alone):
+            if len(run) >= REGION_RUN:
+                out.append(Place(sent_id, offset + i, offset + j, run, run, "", "", "region", "", "", "abbreviation"))
             for k, ch in enumerate(run):
                 out.append(_division_place(sent_id, offset + i + k, offset + i + k + 1, ch, abbr[ch][0],
                                            source="abbreviation"))
-        i = j
     return out
 
 
@@ -327,7 +360,7 @@ def extract_places(doc: Doc) -> tuple[Place, ...]:
         if sent.boilerplate or any(s < sent.end and sent.start < e for s, e in doc.boilerplate):
             continue
         text, offset = sent.text, sent.start
-        chosen = _select(_sentence_matches(text))
+        chosen = _select(_sentence_matches(text, region))
         for m in chosen:
             t = m.target
             if t.feature:
