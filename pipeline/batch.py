@@ -30,8 +30,8 @@ import pipeline
 from pipeline import records
 from pipeline.ingest import read_source
 from pipeline.output.codebook import codebook
-from pipeline.output.files import Staging, remove_stale_staging, write_atomic
-from pipeline.output.tables import ErrorRow, build_tables, csv_bytes, one_line, parquet_bytes
+from pipeline.output.files import Staging, remove_leftovers, write_atomic
+from pipeline.output.tables import TABLES, ErrorRow, build_tables, csv_bytes, one_line, parquet_bytes
 from pipeline.process import doc_id_of, process_document
 from pipeline.records import DocResult, PipelineError
 from pipeline.rules import fingerprint
@@ -42,6 +42,7 @@ INPUT_SUFFIXES = frozenset({".txt", ".text", ".md", ".pdf", ".docx", ".html", ".
 SIDECAR_SUFFIX = ".meta.yaml"
 SIDECAR_MAX_BYTES = 64 * 1024
 META_TYPES: dict[str, type] = {"title": str, "issuer": str, "region": str, "year": int, "genre": str}
+GENRES = next(c.allowed for c in TABLES["documents"] if c.name == "genre")
 PACKAGES = ("jieba", "regex", "pandas", "pyarrow", "charset-normalizer", "pdfplumber", "python-docx",
             "beautifulsoup4", "lxml", "PyYAML", "click", "tqdm", "pyahocorasick", "filelock")
 LOCK_TIMEOUT = 5.0
@@ -108,17 +109,19 @@ class RunReport:
     n_cached: int
 
 
-def find_inputs(*, paths: Sequence[str]) -> list[Input]:
+def find_inputs(*, paths: Sequence[str], exclude: Path | None = None) -> list[Input]:
     """Files as given, and every report file under the folders given, recursively and sorted.
 
-    Hidden entries, sidecars and README files are skipped; an entry with a report suffix that is
-    not a regular file (a FIFO, a folder named x.txt) is kept so that it gets an `errors` row.
+    Hidden entries, sidecars, README files and the `exclude` folder (the output folder, whose
+    text/ would otherwise be read back as reports) are skipped; an entry with a report suffix that
+    is not a regular file (a FIFO, a folder named x.txt) is kept so that it gets an `errors` row.
     """
     found: dict[str, Input] = {}
+    skip = exclude.resolve() if exclude is not None else None
     for given in paths:
         path = Path(given)
         if path.is_dir() and path.suffix.lower() not in INPUT_SUFFIXES:
-            for rel in _walk(path):
+            for rel in _walk(path, skip=skip):
                 source = str(Path(given) / rel)
                 found.setdefault(source, Input(source=source, path=path / rel, root=path))
         elif not path.name.endswith(SIDECAR_SUFFIX):
@@ -126,7 +129,7 @@ def find_inputs(*, paths: Sequence[str]) -> list[Input]:
     return sorted(found.values(), key=lambda i: i.source)
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path, *, skip: Path | None) -> list[Path]:
     out: list[Path] = []
     for entry in sorted(folder.iterdir()):
         name = entry.name
@@ -134,8 +137,8 @@ def _walk(folder: Path) -> list[Path]:
             continue
         if entry.suffix.lower() in INPUT_SUFFIXES:
             out.append(entry.relative_to(folder))
-        elif entry.is_dir() and not entry.is_symlink():
-            out += [entry.relative_to(folder) / rel for rel in _walk(entry)]
+        elif entry.is_dir() and not entry.is_symlink() and entry.resolve() != skip:
+            out += [entry.relative_to(folder) / rel for rel in _walk(entry, skip=skip)]
     return out
 
 
@@ -168,6 +171,8 @@ def read_sidecar(*, item: Input) -> dict[str, Any] | None:
                                 f"(allowed: {', '.join(META_TYPES)})", stage="meta")
         if type(value) is not want:
             raise PipelineError("bad_meta", f"{sidecar.name}: {key} must be {want.__name__}", stage="meta")
+    if "genre" in meta and meta["genre"] not in GENRES:
+        raise PipelineError("bad_meta", f"{sidecar.name}: genre must be one of {', '.join(GENRES)}", stage="meta")
     return meta
 
 
@@ -208,44 +213,11 @@ def run(*, inputs: Sequence[str], out: Path, jobs: int = 1, force: bool = False,
 
 def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> RunReport:
     started = time.perf_counter()
-    remove_stale_staging(out)
     cache = out / ".cache"
-    previous = _previous_doc_ids(out)
-    errors: list[ErrorRow] = []
-    names: dict[str, list[str]] = {}
-    firsts: dict[str, tuple[Input, bytes]] = {}
-    for item in find_inputs(paths=inputs):
-        try:
-            data = read_source(item.path)
-        except PipelineError as exc:
-            errors.append(ErrorRow.from_exception(source=item.source, exc=exc))
-            continue
-        except OSError as exc:
-            errors.append(ErrorRow(source=item.source, stage="ingest", error="unreadable",
-                                   message=one_line(f"{type(exc).__name__}: {exc}")))
-            continue
-        doc_id = doc_id_of(data)
-        names.setdefault(doc_id, []).append(item.source)
-        firsts.setdefault(doc_id, (item, data))
-
-    outcomes: dict[str, Outcome] = {}
-    todo: list[tuple[Task, str]] = []
-    for doc_id, (item, data) in firsts.items():
-        try:
-            meta = read_sidecar(item=item)
-        except PipelineError as exc:
-            errors.append(ErrorRow.from_exception(source=item.source, exc=exc, doc_id=doc_id))
-            meta = None
-        task = Task(doc_id=doc_id, source=item.source, data=data, meta=meta)
-        key = _cache_key(task)
-        cached, reason = _load_cache(path=cache / f"{doc_id}.pkl", key=key, force=force)
-        if cached is not None:
-            outcomes[doc_id] = cached
-        else:
-            if reason == "new" and item.source in previous and previous[item.source] != doc_id:
-                reason = "bytes changed"
-            todo.append((task, reason))
-
+    remove_leftovers(out=out, cache=cache)
+    names, firsts, errors = _read_inputs(inputs=inputs, out=out)
+    outcomes, todo = _plan(firsts=firsts, cache=cache, force=force, previous=_previous_doc_ids(out),
+                           errors=errors)
     reasons = {task.doc_id: reason for task, reason in todo}
     keys = {task.doc_id: _cache_key(task) for task, _ in todo}
     for task, reason in todo:
@@ -256,7 +228,6 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> 
             entry = {"key": keys[outcome.doc_id], "outcome": outcome}
             write_atomic(path=cache / f"{outcome.doc_id}.pkl",
                          data=pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
-
     for doc_id in sorted(outcomes):
         errors += outcomes[doc_id].errors
     for e in errors:
@@ -269,6 +240,61 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> 
     tables = build_tables(results=results, sources=sources, errors=errors)
     manifest = _manifest(inputs=inputs, outcomes=outcomes, sources=sources, reasons=reasons, tables=tables,
                          seconds=time.perf_counter() - started)
+    _write_outputs(out=out, tables=tables, results=results, manifest=manifest)
+    return RunReport(n_documents=len(tables["documents"]), n_errors=len(tables["errors"]),
+                     n_processed=len(todo), n_cached=len(outcomes) - len(todo))
+
+
+def _read_inputs(*, inputs: Sequence[str], out: Path
+                 ) -> tuple[dict[str, list[str]], dict[str, tuple[Input, bytes]], list[ErrorRow]]:
+    """Every name of each distinct content (doc_id), the first input and bytes of each, read errors."""
+    names: dict[str, list[str]] = {}
+    firsts: dict[str, tuple[Input, bytes]] = {}
+    errors: list[ErrorRow] = []
+    for item in find_inputs(paths=inputs, exclude=out):
+        try:
+            data = read_source(item.path)
+        except PipelineError as exc:
+            errors.append(ErrorRow.from_exception(source=item.source, exc=exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 — one unreadable input must never stop the batch
+            code = "unreadable" if isinstance(exc, OSError) else "internal"
+            errors.append(ErrorRow(source=item.source, stage="ingest", error=code,
+                                   message=one_line(f"{type(exc).__name__}: {exc}")))
+            continue
+        doc_id = doc_id_of(data)
+        names.setdefault(doc_id, []).append(item.source)
+        firsts.setdefault(doc_id, (item, data))
+    return names, firsts, errors
+
+
+def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, previous: dict[str, str],
+          errors: list[ErrorRow]) -> tuple[dict[str, Outcome], list[tuple[Task, str]]]:
+    """Cached outcomes, and the tasks to run with the reason for each; consumes `firsts` so that
+    the bytes of cached documents are let go at once."""
+    outcomes: dict[str, Outcome] = {}
+    todo: list[tuple[Task, str]] = []
+    for doc_id in list(firsts):
+        item, data = firsts.pop(doc_id)
+        try:
+            meta = read_sidecar(item=item)
+        except PipelineError as exc:
+            errors.append(ErrorRow.from_exception(source=item.source, exc=exc, doc_id=doc_id))
+            meta = None
+        task = Task(doc_id=doc_id, source=item.source, data=data, meta=meta)
+        cached, reason = _load_cache(path=cache / f"{doc_id}.pkl", key=_cache_key(task), force=force)
+        if cached is not None:
+            outcomes[doc_id] = cached
+            continue
+        if reason == "new" and previous.get(item.source, doc_id) != doc_id:
+            reason = "bytes changed"
+        todo.append((task, reason))
+    return outcomes, todo
+
+
+def _write_outputs(*, out: Path, tables: dict[str, list[dict[str, Any]]], results: list[DocResult],
+                   manifest: dict[str, Any]) -> None:
+    """Stage every file, and replace the outputs only once all of them are safely on disk."""
     with Staging(out=out, owned=("text",)) as staging:
         for name, rows in tables.items():
             staging.write(rel=f"{name}.parquet", data=parquet_bytes(name=name, rows=rows))
@@ -278,8 +304,6 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> 
         staging.write(rel="codebook.json", data=_json(codebook()))
         staging.write(rel="manifest.json", data=_json(manifest))
         staging.commit()
-    return RunReport(n_documents=len(tables["documents"]), n_errors=len(tables["errors"]),
-                     n_processed=len(todo), n_cached=len(firsts) - len(todo))
 
 
 def _is_failure(error: ErrorRow, outcomes: dict[str, Outcome]) -> bool:
@@ -298,11 +322,14 @@ def _execute(*, tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                 yield process_task(task)
                 bar.update()
             return
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        try:
             futures: dict[Future[Outcome], Task] = {pool.submit(process_task, t): t for t in tasks}
             for future in as_completed(futures):
                 yield _outcome_of(future=future, task=futures[future])
                 bar.update()
+        finally:
+            pool.shutdown(cancel_futures=True)  # a failed run does not wait for the queued documents
 
 
 def _outcome_of(*, future: Future[Outcome], task: Task) -> Outcome:

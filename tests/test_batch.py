@@ -238,3 +238,13 @@ def test_usage_errors_exit_with_2(tmp_path: Path) -> None:
     assert zhreport("run", tmp_path / "missing", "--out", tmp_path / "o")[0] == 2
     assert zhreport("run", tmp_path, "--out", tmp_path / "o", "--jobs", "0")[0] == 2
     assert zhreport("run", tmp_path)[0] == 2
+
+
+def test_an_output_folder_inside_the_corpus_is_not_read_back(corpus: Path) -> None:
+    out = corpus / "out"
+    run(corpus, out)
+    before = snapshot(out)
+    run(corpus, out)
+    assert len(table(out, "documents")) == 1
+    assert not any("out/" in s for s in table(out, "errors").source)
+    assert snapshot(out) == before

@@ -30,10 +30,12 @@ def write_atomic(*, path: Path, data: bytes) -> None:
         raise
 
 
-def remove_stale_staging(out: Path) -> None:
-    """Staging folders left by a killed run; call only while holding the output folder's lock."""
+def remove_leftovers(*, out: Path, cache: Path) -> None:
+    """Staging folders and temp files of a killed run; call only while holding the folder's lock."""
     for path in out.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(path, ignore_errors=True)
+    for path in cache.glob(".*.tmp"):
+        path.unlink(missing_ok=True)
 
 
 class Staging:
@@ -67,15 +69,18 @@ class Staging:
 
     def commit(self) -> None:
         """Move every staged file in place, then drop what the owned folders no longer need."""
+        folders = {(self.out / rel).parent for rel in self.files}
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
         for rel in self.files:
-            (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.root / rel, self.out / rel)
         written = set(self.files)
         for folder in self.owned:
             for path in (self.out / folder).glob("*"):
                 if path.is_file() and f"{folder}/{path.name}" not in written:
                     path.unlink()
-        _fsync_dir(self.out)
+        for folder in folders:
+            _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:
