@@ -250,10 +250,11 @@ def _needs_list(m: _Match, region_code: str) -> bool:
     return all(gaz.divisions[c].level == "county" and (not province or c[:2] != province) for c in m.target.codes)
 
 
-def _inside_abbreviation_run(text: str, m: _Match) -> bool:
-    """粤东 in 赣粤东江 reads 赣粤 + 东江: a region name that starts inside a run of abbreviations."""
+def _after_abbreviation(text: str, m: _Match) -> bool:
+    """A region name right after a province abbreviation belongs to it or to the next word:
+    粤东 in 赣粤东江 reads 赣粤 + 东江, 东北 in 川渝东北 is 渝东北, 西北 in 川西北 is 川西北."""
     abbr = _gazetteer().abbreviations
-    return m.target.feature_type == "region" and m.start > 0 and text[m.start] in abbr and text[m.start - 1] in abbr
+    return m.target.feature_type == "region" and m.start > 0 and text[m.start - 1] in abbr
 
 
 def _sentence_matches(text: str, region_code: str) -> list[_Match]:
@@ -266,7 +267,7 @@ def _sentence_matches(text: str, region_code: str) -> list[_Match]:
         return []
     edges = _boundaries(text)
     ok = [m for m in raw if len(m.surface) > 3 or (m.start in edges and m.end in edges)]
-    ok = [m for m in ok if not _product_follows(text, m.end) and not _inside_abbreviation_run(text, m)]
+    ok = [m for m in ok if not _product_follows(text, m.end) and not _after_abbreviation(text, m)]
     plain = [m for m in ok if not _needs_list(m, region_code)]
     return plain + [m for m in ok if _needs_list(m, region_code) and _in_list(text, m, plain)]
 
@@ -357,7 +358,7 @@ def extract_places(doc: Doc) -> tuple[Place, ...]:
     region = doc.meta.region_code
     places: list[Place] = []
     for sent in doc.sentences:
-        if sent.boilerplate or any(s < sent.end and sent.start < e for s, e in doc.boilerplate):
+        if sent.boilerplate:
             continue
         text, offset = sent.text, sent.start
         chosen = _select(_sentence_matches(text, region))
@@ -377,5 +378,6 @@ def extract_places(doc: Doc) -> tuple[Place, ...]:
         places.extend(_abbreviation_places(text, offset, sent.sent_id, taken))
         if region:
             places.extend(_own_region_places(text, offset, sent.sent_id, region))
+    places = [p for p in places if not any(s < p.end and p.start < e for s, e in doc.boilerplate)]
     return tuple(sorted(places, key=lambda p: (p.start, p.end, p.name)))
 
