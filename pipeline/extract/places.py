@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import ahocorasick
-import jieba
 
 from pipeline.records import Doc, Place
 from pipeline.rules import load_tsv, load_yaml
+from pipeline.text.segment import tokenizer
 
 LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 QUOTES = "“”\"'‘’《》「」"
@@ -104,14 +104,6 @@ def _gazetteer() -> _Gazetteer:
             automaton.add_word(surface, surface)
     automaton.make_automaton()
     return _Gazetteer(divisions, targets, by_name, abbreviations, automaton)
-
-
-@lru_cache(maxsize=1)
-def _tokenizer() -> jieba.Tokenizer:
-    """A private tokenizer: the global jieba is shared state that other stages may change."""
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
 
 
 @lru_cache(maxsize=1)
@@ -212,11 +204,11 @@ def _abbreviation_runs(text: str) -> list[tuple[int, int]]:
 
 
 def _boundaries(text: str) -> set[int]:
-    """Token edges of a sentence; HMM off so unknown names split into characters and never
+    """Token edges of a sentence from the project's private tokenizer; HMM off so unknown names split into characters and never
     glue onto their neighbours. A run of abbreviations is a word of its own (赣粤|东江), which
     jieba does not know (赣|粤东|江)."""
     edges, pos = {0}, 0
-    for token in _tokenizer().cut(text, HMM=False):
+    for token in tokenizer().cut(text, HMM=False):
         pos += len(token)
         edges.add(pos)
     abbr = _gazetteer().abbreviations
