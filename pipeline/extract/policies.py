@@ -1,0 +1,292 @@
+"""Policies (SPEC §2): named programmes, plans, projects, systems, pilots, platforms, brands, laws.
+
+Rules only (`rules/policies.yaml`). Four sources of candidates, resolved longest-span-first:
+quoted names with the head noun the text attaches (`“1269”行动计划`), titles in book-title marks,
+unquoted names ending in a head noun (scanned leftwards to the verb that introduces them:
+`实施|长江大保护三年行动`), a lexicon of national programmes written without a head noun, and the
+numbered glossary some reports end with. Offsets are into `doc.text`; nothing is normalized again.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, NamedTuple
+
+import regex
+
+from pipeline.records import Doc, Policy
+from pipeline.rules import load_yaml
+
+QUOTE_MARKS = "“”‘’《》「」『』\"'"
+PAIRS = {"”": "“", "’": "‘", "》": "《", ")": "(", "）": "（", "」": "「", "』": "『"}
+QUOTED = regex.compile(r"“([^“”\n]{1,60})”|《([^《》\n]{1,80})》")
+NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z·+\-]")
+CLAUSE_END = regex.compile(r"[，。；：！？、,;:!?\n“”《》()（）]")
+NOTES_HEADING = regex.compile(r"^\s*(名词解释|注释|附注|名词注释|说明)[：:]?\s*$", regex.M)
+
+
+class Candidate(NamedTuple):
+    start: int
+    end: int
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class _Rules:
+    head_type: dict[str, str]
+    heads: regex.Pattern
+    attached_only: frozenset[str]
+    document_heads: tuple[str, ...]
+    min_core: dict[str, int]
+    conjunctions: frozenset[str]
+    measure_words: frozenset[str]
+    period_quote: regex.Pattern
+    not_head_before: tuple[str, ...]
+    not_law_after: frozenset[str]
+    left_stops: tuple[str, ...]
+    name_starts: tuple[str, ...]
+    generic_cores: frozenset[str]
+    max_name_chars: int
+    lexicon: dict[str, str]
+    lexicon_re: regex.Pattern
+    quoted_skip: tuple[regex.Pattern, ...]
+    note_line: regex.Pattern
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    data = load_yaml("policies.yaml")
+    head_type = {w: t for t, words in data["head_nouns"].items() for w in words}
+    lexicon = {w: t for t, words in data["lexicon"].items() for w in words}
+    return _Rules(
+        head_type=head_type,
+        heads=regex.compile(_alternation(head_type)),
+        attached_only=frozenset(data["attached_only"]),
+        document_heads=tuple(data["document_heads"]),
+        min_core=dict(data["min_core"]),
+        conjunctions=frozenset(data["conjunctions"]),
+        measure_words=frozenset(data["measure_words"]),
+        period_quote=regex.compile(data["period_quote"]),
+        not_head_before=tuple(data["not_head_before"]),
+        not_law_after=frozenset(data["not_law_after"]),
+        left_stops=tuple(sorted(data["left_stops"], key=len, reverse=True)),
+        name_starts=tuple(sorted(data["name_starts"], key=len, reverse=True)),
+        generic_cores=frozenset(data["generic_cores"]),
+        max_name_chars=int(data["max_name_chars"]),
+        lexicon=lexicon,
+        lexicon_re=regex.compile(_alternation(lexicon)),
+        quoted_skip=tuple(regex.compile(p) for p in data["quoted_skip"]),
+        note_line=regex.compile(data["note_line"], regex.M),
+    )
+
+
+def strip_marks(s: str) -> str:
+    """A name without quotation or book-title marks (SPEC §2)."""
+    return "".join(ch for ch in s if ch not in QUOTE_MARKS)
+
+
+def head_type_of(name: str, *, rules: _Rules | None = None) -> str:
+    """The SPEC type of the longest head noun that ends `name`, else `other`."""
+    rules = rules or _rules()
+    for word in sorted(rules.head_type, key=len, reverse=True):
+        if name.endswith(word):
+            return rules.head_type[word]
+    return "other"
+
+
+def _head_at(text: str, pos: int, *, rules: _Rules) -> int:
+    """End of the head noun chain starting at `pos` (行动+计划, 制度+改革+先行区), or -1."""
+    end = -1
+    while True:
+        m = rules.heads.match(text, pos)
+        if not m or text.startswith(rules.not_head_before, m.end()):
+            return end
+        if m.group() == "法" and (pos == 0 or text[pos - 1] in rules.not_law_after):
+            return end
+        end = pos = m.end()
+
+
+def _attached_head(text: str, pos: int, *, rules: _Rules) -> int:
+    """End of the longest head-noun phrase written right after a closing quote, or -1.
+
+    `“双碳”综合评价考核制度` attaches 综合评价考核制度; the phrase runs to the clause's end at most.
+    """
+    stop = CLAUSE_END.search(text, pos, pos + 20)
+    limit = stop.start() if stop else min(len(text), pos + 20)
+    best = -1
+    for i in range(pos, limit):
+        if i > pos and _breaks_phrase(text, i, rules=rules):
+            break
+        end = _head_at(text, i, rules=rules)
+        if end > 0 and end <= limit:
+            best = max(best, end)
+    return best
+
+
+def _breaks_phrase(text: str, pos: int, *, rules: _Rules) -> bool:
+    """A word at `pos` that no attached head phrase runs across (实施, 国家, 的, 等…)."""
+    if text[pos] in "的等为是在以将" or text.startswith(("时期", "以来"), pos):
+        return True
+    return any(text.startswith(w, pos) for w in (*rules.left_stops, *rules.name_starts)
+               if len(w) > 1)
+
+
+def _quoted(text: str, *, rules: _Rules) -> Iterable[Candidate]:
+    for m in QUOTED.finditer(text):
+        core = m.group(1) or m.group(2)
+        if m.group(2) is not None:
+            yield Candidate(m.start(), m.end(), core, head_type_of(core, rules=rules))
+            continue
+        end = _attached_head(text, m.end(), rules=rules)
+        if end > 0 and text[end - 2:end] in rules.attached_only and "、" in core:
+            end = -1
+        if end > 0:
+            name = core + text[m.end():end]
+            yield Candidate(m.start(), end, name, head_type_of(name, rules=rules))
+        elif not any(p.search(core) for p in rules.quoted_skip):
+            yield Candidate(m.start(), m.end(), core, head_type_of(core, rules=rules))
+
+
+def _scan_left(text: str, pos: int, *, head: str, rules: _Rules) -> int:
+    """Where an unquoted name ending at `pos` begins: after the word that introduces it, at an
+    opening quote, or at a word names start with (国家, 关于); -1 when no boundary is near."""
+    floor = max(0, pos - rules.max_name_chars - 1)
+    i = pos
+    while i > floor:
+        ch = text[i - 1]
+        if ch in PAIRS:
+            j = text.rfind(PAIRS[ch], floor, i - 1)
+            quoted = text[j + 1:i - 1]
+            if j < 0 or (ch == "”" and not rules.period_quote.match(quoted)):
+                return j + 1 if j >= 0 and ch == "”" else i
+            if j == 0 or not NAME_CHAR.match(text[j - 1]):
+                return i
+            i = j
+            continue
+        if ch == "的":
+            j = text.rfind("关于", floor, i)
+            if j >= 0 and not CLAUSE_END.search(text, j, i):
+                return j
+            if not head.endswith(rules.document_heads):
+                return i
+            i -= 1
+            continue
+        if ch.isdigit():
+            return i + 1 if text[i] in rules.measure_words else i
+        if not NAME_CHAR.match(ch):
+            return i
+        start = next((w for w in rules.name_starts if text.startswith(w, i - len(w))), None)
+        if start and pos - i >= 2:
+            return i - len(start)
+        if ch in rules.conjunctions and not _ends_in_head(text, i - 1, rules=rules):
+            i -= 1
+            continue
+        if any(text.startswith(w, i - len(w)) for w in rules.left_stops):
+            return i
+        i -= 1
+    return i if floor == 0 else -1
+
+
+def _ends_in_head(text: str, pos: int, *, rules: _Rules) -> bool:
+    return any(text.startswith(w, pos - len(w)) for w in rules.head_type)
+
+
+def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
+    for m in rules.heads.finditer(text, overlapped=True):
+        if m.group() in rules.attached_only:
+            continue
+        end = _head_at(text, m.start(), rules=rules)
+        if end < 0:
+            continue
+        start = _scan_left(text, m.start(), head=text[m.start():end], rules=rules)
+        if start < 0:
+            continue
+        name = strip_marks(text[start:end])
+        kind = head_type_of(name, rules=rules)
+        core = strip_marks(text[start:m.start()])
+        if _generic(core, kind=kind, quoted=text[start] == "“", rules=rules):
+            continue
+        bare = next((name[len(w):] for w in rules.name_starts if name.startswith(w)), "")
+        if bare in rules.lexicon:
+            yield Candidate(start + len(name) - len(bare), end, bare, rules.lexicon[bare])
+            continue
+        yield Candidate(start, end, name, kind)
+
+
+def _generic(core: str, *, kind: str, quoted: bool, rules: _Rules) -> bool:
+    """A core that only describes (考核制度, 各类试点, 全国区域品牌) rather than names."""
+    bare = next((core[len(w):] for w in rules.name_starts if core.startswith(w)), core)
+    if bare in rules.generic_cores or core in rules.generic_cores:
+        return True
+    return not quoted and len(core) < rules.min_core.get(kind, rules.min_core["default"])
+
+
+def _lexicon(text: str, *, rules: _Rules) -> Iterable[Candidate]:
+    for m in rules.lexicon_re.finditer(text):
+        yield Candidate(m.start(), m.end(), m.group(), rules.lexicon[m.group()])
+
+
+def _notes(text: str, *, rules: _Rules) -> Iterable[Candidate]:
+    """Entries of a closing glossary (名词解释): `18.创新药“护苗”行动：…` names a programme."""
+    heading = NOTES_HEADING.search(text)
+    if not heading:
+        return
+    for m in rules.note_line.finditer(text, heading.end()):
+        name = strip_marks(m.group(1)).strip()
+        yield Candidate(m.start(1), m.end(1), name, head_type_of(name, rules=rules))
+
+
+def _resolve(cands: Iterable[Candidate]) -> list[Candidate]:
+    """Longest span first; a candidate overlapping a kept one is dropped."""
+    kept: list[Candidate] = []
+    taken: list[tuple[int, int]] = []
+    for c in sorted(cands, key=lambda c: (c.start - c.end, c.start)):
+        if any(s < c.end and c.start < e for s, e in taken):
+            continue
+        kept.append(c)
+        taken.append((c.start, c.end))
+    return sorted(kept)
+
+
+class SentenceIndex:
+    """Maps an offset to the containing sentence and tells whether a span is boilerplate."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.sentences = sorted(doc.sentences, key=lambda s: s.start)
+        self.starts = [s.start for s in self.sentences]
+        self.boilerplate = doc.boilerplate
+
+    def sentence_at(self, pos: int):
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return self.sentences[i] if i >= 0 and pos < self.sentences[i].end else None
+
+    def usable(self, start: int, end: int):
+        """The sentence holding [start, end), or None when the span is boilerplate or outside one."""
+        if any(s < end and start < e for s, e in self.boilerplate):
+            return None
+        sent = self.sentence_at(start)
+        if sent is None or sent.boilerplate or end > sent.end:
+            return None
+        return sent
+
+
+def extract_policies(doc: Doc) -> tuple[Policy, ...]:
+    """Policy mentions of one document, in text order; the rule that found each is `rule`."""
+    rules = _rules()
+    text = doc.text
+    cands = [*_quoted(text, rules=rules), *_headed(text, rules=rules), *_lexicon(text, rules=rules),
+             *_notes(text, rules=rules)]
+    index = SentenceIndex(doc)
+    out = []
+    for c in _resolve(cands):
+        sent = index.usable(c.start, c.end)
+        if sent is not None and c.name:
+            out.append(Policy(sent_id=sent.sent_id, start=c.start, end=c.end, mention=text[c.start:c.end],
+                              name=c.name, type=c.type))
+    return tuple(out)
