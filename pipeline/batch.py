@@ -216,6 +216,7 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> 
     cache = out / ".cache"
     remove_leftovers(out=out, cache=cache)
     names, firsts, errors = _read_inputs(inputs=inputs, out=out)
+    seen = {e.source: "" for e in errors} | {s: doc_id for doc_id, ns in names.items() for s in ns}
     outcomes, todo = _plan(firsts=firsts, cache=cache, force=force, previous=_previous_doc_ids(out),
                            errors=errors)
     reasons = {task.doc_id: reason for task, reason in todo}
@@ -238,8 +239,8 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> 
     results = [outcomes[d].result for d in sorted(outcomes) if outcomes[d].result is not None]
     sources = {doc_id: sorted(ns) for doc_id, ns in names.items()}
     tables = build_tables(results=results, sources=sources, errors=errors)
-    manifest = _manifest(inputs=inputs, outcomes=outcomes, sources=sources, reasons=reasons, tables=tables,
-                         seconds=time.perf_counter() - started)
+    manifest = _manifest(inputs=inputs, seen=seen, outcomes=outcomes, sources=sources, reasons=reasons,
+                         tables=tables, seconds=time.perf_counter() - started)
     _write_outputs(out=out, tables=tables, results=results, manifest=manifest)
     return RunReport(n_documents=len(tables["documents"]), n_errors=len(tables["errors"]),
                      n_processed=len(todo), n_cached=len(outcomes) - len(todo))
@@ -367,15 +368,15 @@ def _load_cache(*, path: Path, key: dict[str, Any], force: bool) -> tuple[Outcom
 
 
 def _previous_doc_ids(out: Path) -> dict[str, str]:
-    """source → doc_id of the last run, to tell a changed file from a new one."""
+    """source → doc_id ("" when unreadable) of the last run, to tell a changed file from a new one."""
     try:
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        return {s: d["doc_id"] for d in manifest["documents"] for s in d["sources"]}
+        seen = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sources"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+    return seen if isinstance(seen, dict) else {}
 
 
-def _manifest(*, inputs: Sequence[str], outcomes: dict[str, Outcome], sources: dict[str, list[str]],
+def _manifest(*, inputs: Sequence[str], seen: dict[str, str], outcomes: dict[str, Outcome], sources: dict[str, list[str]],
               reasons: dict[str, str], tables: dict[str, list[dict[str, Any]]], seconds: float) -> dict[str, Any]:
     documents = [
         {"doc_id": doc_id, "sources": sources[doc_id],
@@ -393,6 +394,7 @@ def _manifest(*, inputs: Sequence[str], outcomes: dict[str, Outcome], sources: d
         "packages": {name: _package_version(name) for name in PACKAGES},
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "inputs": list(inputs),
+        "sources": dict(sorted(seen.items())),
         "documents": documents,
         "tables": {name: len(rows) for name, rows in tables.items()},
         "errors": tables["errors"],

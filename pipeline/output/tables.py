@@ -19,6 +19,7 @@ from pipeline.records import DocResult, PipelineError
 
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 QUALIFIERS = ("=", ">", ">=", "<", "<=", "~")
+PLACE_LEVELS = {"province": 1, "prefecture": 2, "county": 3, "township": 4, "village": 5}
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ROW_ID, DOC_ID, SENT_ID, START, END, MENTION,
         _c("name", "full canonical name"),
         _c("code", "6-digit division code at county level and above, else \"\""),
-        _c("level", "administrative level", allowed=("", "province", "prefecture", "county", "township", "village")),
+        _c("level", "administrative level as a number, as SPEC types `level`: "
+           + ", ".join(f"{n} {name}" for name, n in PLACE_LEVELS.items()) + ", 0 other", type="int"),
         _c("type", "kind of place", allowed=("admin", "water", "mountain", "protected", "region", "foreign")),
         _c("parent_code", "division code of the enclosing administrative unit"),
+        _c("level_name", "administrative level by name", allowed=("", *PLACE_LEVELS)),
         _c("candidates", "other candidate codes, space-separated"),
         SOURCE,
     ),
@@ -184,8 +187,10 @@ def build_tables(*, results: Iterable[DocResult], sources: dict[str, list[str]],
             dict(vars(i), doc_id=res.doc_id, year=meta.year,
                  row_id=row_id(doc_id=res.doc_id, start=i.start, end=i.end, key=i.subject))
             for i in res.indicators]
-        for table, items in (("places", res.places), ("policies", res.policies),
-                             ("organizations", res.organizations)):
+        rows["places"] += [dict(vars(p), doc_id=res.doc_id, level=PLACE_LEVELS.get(p.level, 0), level_name=p.level,
+                                row_id=row_id(doc_id=res.doc_id, start=p.start, end=p.end, key=p.name))
+                           for p in res.places]
+        for table, items in (("policies", res.policies), ("organizations", res.organizations)):
             rows[table] += [dict(vars(e), doc_id=res.doc_id,
                                  row_id=row_id(doc_id=res.doc_id, start=e.start, end=e.end, key=e.name))
                             for e in items]
