@@ -38,6 +38,12 @@ class _Rules:
     head_type: dict[str, str]
     heads: regex.Pattern
     attached_only: frozenset[str]
+    attached_after: tuple[str, ...]
+    route_heads: frozenset[str]
+    route_max_core: int
+    route_section: regex.Pattern
+    not_names: regex.Pattern
+    quote_prefixes: tuple[str, ...]
     document_heads: tuple[str, ...]
     min_core: dict[str, int]
     conjunctions: frozenset[str]
@@ -48,6 +54,7 @@ class _Rules:
     left_stops: tuple[str, ...]
     name_starts: tuple[str, ...]
     generic_cores: frozenset[str]
+    generic_core: regex.Pattern
     max_name_chars: int
     lexicon: dict[str, str]
     lexicon_re: regex.Pattern
@@ -68,6 +75,12 @@ def _rules() -> _Rules:
         head_type=head_type,
         heads=regex.compile(_alternation(head_type)),
         attached_only=frozenset(data["attached_only"]),
+        attached_after=tuple(data["attached_after"]),
+        route_heads=frozenset(data["route_heads"]),
+        route_max_core=int(data["route_max_core"]),
+        route_section=regex.compile(data["route_section"]),
+        not_names=regex.compile(_alternation(data["not_names"])),
+        quote_prefixes=tuple(data["quote_prefixes"]),
         document_heads=tuple(data["document_heads"]),
         min_core=dict(data["min_core"]),
         conjunctions=frozenset(data["conjunctions"]),
@@ -78,6 +91,7 @@ def _rules() -> _Rules:
         left_stops=tuple(sorted(data["left_stops"], key=len, reverse=True)),
         name_starts=tuple(sorted(data["name_starts"], key=len, reverse=True)),
         generic_cores=frozenset(data["generic_cores"]),
+        generic_core=regex.compile(data["generic_core"]),
         max_name_chars=int(data["max_name_chars"]),
         lexicon=lexicon,
         lexicon_re=regex.compile(_alternation(lexicon)),
@@ -109,7 +123,12 @@ def _head_at(text: str, pos: int, *, rules: _Rules) -> int:
             return end
         if m.group() == "法" and (pos == 0 or text[pos - 1] in rules.not_law_after):
             return end
+        if end > 0 and m.group() in rules.attached_only and not text[:pos].endswith(rules.attached_after):
+            return end
         end = pos = m.end()
+        if m.group() in rules.route_heads:
+            section = rules.route_section.match(text, end)
+            return section.end() if section else end
 
 
 def _attached_head(text: str, pos: int, *, rules: _Rules) -> int:
@@ -119,14 +138,13 @@ def _attached_head(text: str, pos: int, *, rules: _Rules) -> int:
     """
     stop = CLAUSE_END.search(text, pos, pos + 20)
     limit = stop.start() if stop else min(len(text), pos + 20)
-    best = -1
     for i in range(pos, limit):
         if i > pos and _breaks_phrase(text, i, rules=rules):
             break
         end = _head_at(text, i, rules=rules)
-        if end > 0 and end <= limit:
-            best = max(best, end)
-    return best
+        if 0 < end <= limit:
+            return end
+    return -1
 
 
 def _breaks_phrase(text: str, pos: int, *, rules: _Rules) -> bool:
@@ -147,8 +165,10 @@ def _quoted(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         if end > 0 and text[end - 2:end] in rules.attached_only and "、" in core:
             end = -1
         if end > 0:
-            name = core + text[m.end():end]
-            yield Candidate(m.start(), end, name, head_type_of(name, rules=rules))
+            start, name = m.start(), core + text[m.end():end]
+            if text[:start].endswith(rules.quote_prefixes):
+                start, name = start - 2, text[start - 2:start] + name
+            yield Candidate(start, end, name, head_type_of(name, rules=rules))
         elif not any(p.search(core) for p in rules.quoted_skip):
             yield Candidate(m.start(), m.end(), core, head_type_of(core, rules=rules))
 
@@ -178,13 +198,17 @@ def _scan_left(text: str, pos: int, *, head: str, rules: _Rules) -> int:
             i -= 1
             continue
         if ch.isdigit():
+            if text[i] == "大":
+                return i - len(regex.match(r"\d*", text[floor:i][::-1]).group())
             return i + 1 if text[i] in rules.measure_words else i
         if not NAME_CHAR.match(ch):
             return i
         start = next((w for w in rules.name_starts if text.startswith(w, i - len(w))), None)
         if start and pos - i >= 2:
             return i - len(start)
-        if ch in rules.conjunctions and not _ends_in_head(text, i - 1, rules=rules):
+        if ch in rules.conjunctions:
+            if _ends_in_head(text, i - 1, rules=rules):
+                return i
             i -= 1
             continue
         if any(text.startswith(w, i - len(w)) for w in rules.left_stops):
@@ -198,7 +222,10 @@ def _ends_in_head(text: str, pos: int, *, rules: _Rules) -> bool:
 
 
 def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
+    masked = {i for m in rules.not_names.finditer(text) for i in range(m.start(), m.end())}
     for m in rules.heads.finditer(text, overlapped=True):
+        if m.start() in masked:
+            continue
         if m.group() in rules.attached_only:
             continue
         end = _head_at(text, m.start(), rules=rules)
@@ -212,6 +239,8 @@ def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         core = strip_marks(text[start:m.start()])
         if _generic(core, kind=kind, quoted=text[start] == "“", rules=rules):
             continue
+        if m.group() in rules.route_heads and len(core) > rules.route_max_core:
+            continue
         bare = next((name[len(w):] for w in rules.name_starts if name.startswith(w)), "")
         if bare in rules.lexicon:
             yield Candidate(start + len(name) - len(bare), end, bare, rules.lexicon[bare])
@@ -222,7 +251,7 @@ def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
 def _generic(core: str, *, kind: str, quoted: bool, rules: _Rules) -> bool:
     """A core that only describes (考核制度, 各类试点, 全国区域品牌) rather than names."""
     bare = next((core[len(w):] for w in rules.name_starts if core.startswith(w)), core)
-    if bare in rules.generic_cores or core in rules.generic_cores:
+    if bare in rules.generic_cores or core in rules.generic_cores or rules.generic_core.match(core):
         return True
     return not quoted and len(core) < rules.min_core.get(kind, rules.min_core["default"])
 
