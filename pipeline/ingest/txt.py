@@ -4,9 +4,8 @@ Order matters: a byte-order mark is authoritative; BOM-less UTF-16 is recognised
 (ASCII in UTF-16 is valid UTF-8 full of NULs); strict UTF-8 comes next because it almost never
 decodes anything else by accident; only then is `charset-normalizer` asked.  The detector often
 names gb2312 or cp1252 for GBK and cannot always tell GBK from Big5 on a short text, so the two
-Chinese families are arbitrated by how many of the decoded characters are the common characters
-of that family's own character set (GB2312 level 1, Big5 常用字) — wrong decodings of the other
-family land mostly outside them.
+Chinese families are arbitrated by how many of the decoded characters are common characters
+(GB2312 level 1 or Big5 常用字) — a wrong decoding lands mostly on rare ones.
 """
 from __future__ import annotations
 
@@ -41,7 +40,7 @@ _MAGIC = (
     (b"\x7fELF", "an executable"),
     (b"MZ", "a Windows executable"),
 )
-# Encodings a detector reports for Chinese bytes, rightly or as a common misdetection.
+# Encodings a detector reports for Chinese bytes; a single-byte code page is a misdetection.
 _CHINESE = {"gb2312", "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950"}
 _CHINESE_CANDIDATES = ("gb18030", "cp950")
 _ALLOWED_CONTROLS = set("\t\n\r\f\v")
@@ -88,7 +87,12 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     best = charset_normalizer.from_bytes(data).best()
     detected = best.encoding if best is not None else ""
     chinese = _best_chinese(data)
-    if chinese and (not detected or detected in _CHINESE or _single_byte(detected)):
+    if chinese and (
+        best is None
+        or detected in _CHINESE
+        or not is_multi_byte_encoding(detected)
+        or _plausible_share(chinese[0]) > _plausible_share(str(best))
+    ):
         text, codec = chinese
         return _checked(text, codec, name), codec
     if best is None:
@@ -109,22 +113,40 @@ def _bomless_utf16(data: bytes) -> str:
             if low.count(0) > units // 2:  # NUL low bytes: this is the other byte order
                 continue
             try:
-                data.decode(codec)
+                text = data.decode(codec)
             except UnicodeDecodeError:
                 continue
-            return codec
+            if _plausible_share(text) >= _MIN_UTF16_SHARE:
+                return codec
     return ""
 
 
+def _plausible_share(text: str) -> float:
+    """Share of ASCII, punctuation and common hanzi, simplified or traditional.
+
+    A misreading gives rare ideographs, hangul or kana instead: Big5 or GBK taken for UTF-16, or
+    a short Chinese text that the detector calls cp949 or cp932.  The price: legacy Korean
+    (EUC-KR puts hangul where GB2312 has common hanzi) is read as Chinese.
+    """
+    counts = Counter(text)
+    good = sum(
+        n
+        for c, n in counts.items()
+        if c.isascii() or _is_common(c, "gb18030") or _is_common(c, "cp950")
+    )
+    return good / len(text)
+
+
 def _best_chinese(data: bytes) -> tuple[str, str] | None:
-    """The GB18030 or Big5 (cp950) decoding whose characters are most often common ones."""
+    """The GB18030 or Big5 (cp950) decoding made most of ASCII, punctuation and common hanzi;
+    GB18030 on a tie, as mainland reports are far more often GBK."""
     scored = []
     for codec in _CHINESE_CANDIDATES:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        share = _common_share(text, codec)
+        share = _plausible_share(text)
         if share >= _MIN_COMMON_SHARE:
             scored.append((share, codec == "gb18030", text, codec))
     if not scored:
@@ -133,33 +155,32 @@ def _best_chinese(data: bytes) -> tuple[str, str] | None:
     return text, codec
 
 
-def _common_share(text: str, codec: str) -> float:
-    """Share of non-ASCII characters that are punctuation or common hanzi of `codec`'s family."""
-    counts = Counter(c for c in text if ord(c) > 0x7F)
-    total = sum(counts.values())
-    if not total:
-        return 0.0
-    common = sum(n for c, n in counts.items() if _is_common(c, codec))
-    return common / total
+def _plausible_share(text: str) -> float:
+    """Share of ASCII, punctuation and common hanzi, simplified or traditional.
+
+    A misreading gives rare ideographs, hangul or kana instead: Big5 read as GBK and vice versa,
+    either taken for UTF-16, or a short Chinese text that the detector calls cp949 or cp932.  The
+    price: legacy Korean (EUC-KR puts hangul where GB2312 has common hanzi) is read as Chinese.
+    """
+    counts = Counter(text)
+    good = sum(n for c, n in counts.items() if c.isascii() or _common_chinese(c))
+    return good / len(text)
 
 
-def _is_common(char: str, codec: str) -> bool:
-    if codec == "gb18030":  # GB2312: row A1 punctuation, A3 fullwidth, B0–D7 level-1 hanzi
-        try:
-            lead = char.encode("gb2312")[0]
-        except UnicodeEncodeError:
-            return False
-        return lead in (0xA1, 0xA3) or 0xB0 <= lead <= 0xD7
-    try:  # Big5: row A1 punctuation, A4–C6 常用字
+def _common_chinese(char: str) -> bool:
+    """GB2312 punctuation (rows A1, A3) or level-1 hanzi (B0–D7), or Big5 punctuation (A1) or
+    常用字 (A4–C6): derived from the codecs, so no character list is kept here."""
+    try:
+        lead = char.encode("gb2312")[0]
+        if lead in (0xA1, 0xA3) or 0xB0 <= lead <= 0xD7:
+            return True
+    except UnicodeEncodeError:
+        pass
+    try:
         lead = char.encode("big5")[0]
     except UnicodeEncodeError:
         return False
     return lead == 0xA1 or 0xA4 <= lead <= 0xC6
-
-
-def _single_byte(codec: str) -> bool:
-    """A single-byte code page decodes any bytes, so for Chinese input it is a misdetection."""
-    return not is_multi_byte_encoding(codec)
 
 
 def _checked(text: str, codec: str, name: str) -> str:
