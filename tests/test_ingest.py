@@ -72,6 +72,15 @@ def test_txt_encodings(text: str, codec: str, expected_codec: str) -> None:
     assert raw.line_pages == (1, 1, 1, 1)
 
 
+@pytest.mark.parametrize(("text", "codec"), [(SIMP, "gbk"), (TRAD, "big5"), (TRAD, "gb18030")])
+def test_short_chinese_texts_are_not_misdetected(text: str, codec: str) -> None:
+    """The detector alone calls some of these cp949, cp932 or UTF-16."""
+    for size in (4, 6, 10, 24):
+        for start in range(0, len(text) - size, 5):
+            piece = text[start : start + size]
+            assert ingest_bytes(piece.encode(codec), "short.txt").text == piece
+
+
 def test_txt_bom_is_stripped() -> None:
     raw = ingest_bytes("\ufeff各位代表：".encode("utf-8"), "a.txt")
     assert raw.text == "各位代表："
@@ -83,7 +92,7 @@ def test_txt_bom_is_stripped() -> None:
         bytes(range(256)) * 40,
         b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
         b"\x00\x01\x02\x03garbage\x00\x00\x10\x11" * 50,
-        os.urandom(0) + bytes((i * 37 + 11) % 256 for i in range(5000)),
+        bytes((i * 37 + 11) % 256 for i in range(5000)),
     ],
 )
 def test_binary_named_txt_is_unreadable(data: bytes) -> None:
@@ -182,6 +191,18 @@ def _ascii_page(c: canvas.Canvas) -> None:
     c.setFont("Helvetica", 12)
     c.drawString(72, 700, "GDP grew 5.1% in 2025.")
     c.showPage()
+
+
+def test_letter_spaced_cjk_is_not_split_by_spaces() -> None:
+    def draw(c: canvas.Canvas) -> None:
+        text = c.beginText(72, 700)
+        text.setFont(FONT, 16)
+        text.setCharSpace(4)  # justified lines spread their characters
+        text.textLine("全省生态环境质量持续改善")
+        c.drawText(text)
+        c.showPage()
+
+    assert ingest_bytes(_pdf(draw), "spaced.pdf").text == "全省生态环境质量持续改善"
 
 
 def test_owner_password_only_pdf_is_read() -> None:
@@ -360,6 +381,7 @@ PAGE = """<!DOCTYPE html>
 <html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>江西省人民政府</title><script>var tip = "脚本文字";</script><style>p {}</style></head>
 <body>
+<div class="logo"><h1>江西省人民政府</h1></div>
 <div class="header"><a href="/">首页</a> <a href="/zw">政务</a></div>
 <nav><ul><li>导航一</li><li>导航二</li></ul></nav>
 <div class="breadcrumb">当前位置：首页 &gt; 政务公开</div>

@@ -118,9 +118,10 @@ def _main_container(root: Tag) -> Tag:
 
 
 def _heading_outside(root: Tag, main: Tag) -> str:
-    """The page title (first h1/h2) when the content container does not include it."""
-    heading = root.find(_HEADINGS)
-    if heading is None or any(parent is main for parent in heading.parents):
+    """The article title when the content container does not include it: the nearest h1/h2
+    before the container (the first one on the page is often the site's logo)."""
+    heading = main.find_previous(_HEADINGS)
+    if heading is None or not any(parent is root for parent in heading.parents):
         return ""
     text = _INLINE_SPACE.sub(" ", heading.get_text()).strip()
     return "" if text in main.get_text()[: 4 * len(text)] else text
