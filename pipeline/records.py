@@ -18,6 +18,13 @@ class PipelineError(Exception):
         self.message = message
         self.stage = stage
 
+    def __reduce__(self):
+        return (_rebuild_error, (self.code, self.message, self.stage))
+
+
+def _rebuild_error(code: str, message: str, stage: str) -> PipelineError:
+    return PipelineError(code, message, stage=stage)
+
 
 @dataclass(frozen=True)
 class Warning_:
