@@ -94,6 +94,11 @@ def ingest_bytes(data: bytes, name: str) -> RawText:
     error messages."""
     if not data:
         raise PipelineError("empty", f"{name}: the file is empty (0 bytes)")
+    if len(data) > MAX_FILE_BYTES:
+        raise PipelineError(
+            "too_large",
+            f"{name}: {len(data) / 2**20:,.1f} MB, over the {MAX_FILE_BYTES // 2**20} MB limit",
+        )
     claimed = _EXTENSIONS.get(pathlib.PurePath(name).suffix.lower(), "")
     sniffed = sniff_format(data)
     fmt, warning = _choose_format(claimed, sniffed, name)
@@ -142,7 +147,7 @@ def _choose_format(
         )
     if sniffed == "zip" and claimed != "docx":
         raise PipelineError("unreadable", f"{name}: a zip archive, not a document")
-    if claimed == "pdf" and sniffed != "pdf" and sniffed not in _READERS:
+    if claimed == "pdf" and sniffed not in _READERS:
         raise PipelineError("unreadable", f"{name}: not a PDF (no %PDF- header)")
     if sniffed not in _READERS or sniffed == claimed:
         return claimed or "txt", None

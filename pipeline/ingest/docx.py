@@ -12,7 +12,9 @@ from collections.abc import Iterator
 
 import docx
 import regex
+from docx.document import Document
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
@@ -76,7 +78,7 @@ def check_archive(data: bytes, name: str) -> None:
         )
 
 
-def _block_lines(container, parent) -> Iterator[str]:
+def _block_lines(container: BaseOxmlElement, parent: Document) -> Iterator[str]:
     """Paragraphs and tables of a body (or content control) in the order they appear."""
     for child in container.iterchildren():
         if child.tag == _P:

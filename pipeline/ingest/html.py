@@ -20,7 +20,7 @@ from bs4 import (
 
 from pipeline.ingest.base import single_page
 from pipeline.ingest.txt import decode_text
-from pipeline.records import PipelineError, RawText
+from pipeline.records import RawText
 
 _DROP_TAGS = frozenset(
     "script style noscript nav aside form iframe template svg canvas object embed select button "

@@ -218,7 +218,8 @@ def _join_pages(pages: list[_Page]) -> tuple[str, tuple[int, ...]]:
     """Join pages; a blank line marks a page break only where a sentence ends there.
 
     A page whose last line does not end a sentence continues on the next page, so the two are
-    joined with a plain line break that normalization treats like any other wrapped line.
+    joined with a plain line break that normalization treats like any other wrapped line.  The
+    blank line, where there is one, counts as the last line of the earlier page.
     """
     lines: list[str] = []
     line_pages: list[int] = []
