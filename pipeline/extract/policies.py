@@ -173,7 +173,7 @@ def _quoted(text: str, *, rules: _Rules) -> Iterable[Candidate]:
             yield Candidate(m.start(), m.end(), core, head_type_of(core, rules=rules))
 
 
-def _scan_left(text: str, pos: int, *, head: str, rules: _Rules) -> int:
+def scan_left(text: str, pos: int, *, head: str, rules: _Rules, name_starts: bool = True) -> int:
     """Where an unquoted name ending at `pos` begins: after the word that introduces it, at an
     opening quote, or at a word names start with (国家, 关于); -1 when no boundary is near."""
     floor = max(0, pos - rules.max_name_chars - 1)
@@ -204,7 +204,7 @@ def _scan_left(text: str, pos: int, *, head: str, rules: _Rules) -> int:
         if not NAME_CHAR.match(ch):
             return i
         start = next((w for w in rules.name_starts if text.startswith(w, i - len(w))), None)
-        if start and pos - i >= 2:
+        if start and name_starts and pos - i >= 2:
             return i - len(start)
         if ch in rules.conjunctions:
             if _ends_in_head(text, i - 1, rules=rules):
@@ -215,6 +215,11 @@ def _scan_left(text: str, pos: int, *, head: str, rules: _Rules) -> int:
             return i
         i -= 1
     return i if floor == 0 else -1
+
+
+def left_boundary(text: str, pos: int, *, name_starts: bool = True) -> int:
+    """Start of a name that ends at `pos` (also used for organization names), or -1."""
+    return scan_left(text, pos, head="", rules=_rules(), name_starts=name_starts)
 
 
 def _ends_in_head(text: str, pos: int, *, rules: _Rules) -> bool:
@@ -231,7 +236,7 @@ def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         end = _head_at(text, m.start(), rules=rules)
         if end < 0:
             continue
-        start = _scan_left(text, m.start(), head=text[m.start():end], rules=rules)
+        start = scan_left(text, m.start(), head=text[m.start():end], rules=rules)
         if start < 0:
             continue
         name = strip_marks(text[start:end])
@@ -271,7 +276,7 @@ def _notes(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         yield Candidate(m.start(1), m.end(1), name, head_type_of(name, rules=rules))
 
 
-def _resolve(cands: Iterable[Candidate]) -> list[Candidate]:
+def resolve(cands: Iterable[Candidate]) -> list[Candidate]:
     """Longest span first; a candidate overlapping a kept one is dropped."""
     kept: list[Candidate] = []
     taken: list[tuple[int, int]] = []
@@ -313,7 +318,7 @@ def extract_policies(doc: Doc) -> tuple[Policy, ...]:
              *_notes(text, rules=rules)]
     index = SentenceIndex(doc)
     out = []
-    for c in _resolve(cands):
+    for c in resolve(cands):
         sent = index.usable(c.start, c.end)
         if sent is not None and c.name:
             out.append(Policy(sent_id=sent.sent_id, start=c.start, end=c.end, mention=text[c.start:c.end],
