@@ -14,7 +14,8 @@ from pipeline.extract.catalogue import (
 )
 from pipeline.rules import RulesError, load_yaml
 
-CASES = yaml.safe_load((Path(__file__).parent / "cases" / "catalogue.yaml").read_text(encoding="utf-8"))
+CASES_FILE = Path(__file__).parent / "cases" / "catalogue.yaml"
+CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("case", CASES["mapped"], ids=lambda case: case["subject"])
@@ -75,7 +76,7 @@ def test_validation_rejects_synonyms_equal_after_normalization() -> None:
         (["地区生产总值"], "expected a mapping"),
         ([{"unit": "元", "domain": "economy", "synonyms": []}], "missing or empty 'name'"),
         ([_entry("地区生产总值", "GDP", 3)], "list of strings"),
-        ([{"name": "地区生产总值", "unit": "元", "domain": "economy", "synonyms": "GDP"}], "list of strings"),
+        ([{**_entry("地区生产总值"), "synonyms": "GDP"}], "list of strings"),
         ([_entry("地区生产总值", comment="x")], "unknown fields"),
         ([{**_entry("地区生产总值"), "domain": "Economy"}], "'domain'"),
         ([{**_entry("地区生产总值"), "unit": None}], "'unit'"),

@@ -78,7 +78,9 @@ def validate_catalogue(entries: Any, *, source: str = CATALOGUE_FILE) -> dict[st
             raise RulesError(f"{where}: 'unit' must be a string (use '' for none)")
         domain = entry.get("domain")
         if not isinstance(domain, str) or not _DOMAIN.fullmatch(domain):
-            raise RulesError(f"{where}: 'domain' must be lowercase words joined by '-', got {domain!r}")
+            raise RulesError(
+                f"{where}: 'domain' must be lowercase words joined by '-', got {domain!r}"
+            )
         synonyms = entry.get("synonyms")
         if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
             raise RulesError(f"{where}: 'synonyms' must be a list of strings")
