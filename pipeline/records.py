@@ -141,6 +141,7 @@ class Quantity:
     is_percent_change_unit: bool = False  # 百分点 / 千分点 / 基点
     range_id: int = -1
     bound: str = ""
+    negative: bool = False  # a written minus sign (value stays >= 0; the binder sets direction)
 
 
 @dataclass(frozen=True)
