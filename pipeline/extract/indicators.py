@@ -139,18 +139,29 @@ def _heading_context(heading: str, review: int, w: _Words) -> _Context | None:
 
 
 def _cue_context(head: str, review: int, w: _Words, current: _Context) -> _Context | None:
+    """The earliest period cue in the head of a paragraph decides its span."""
     if not review:
         return None
-    if any(head.startswith(k) or k in head[:20] for k in w.five_years):
-        return _Context(_span(review - 4, review), False)
+    cues: list[tuple[int, _Context]] = []
+    five = _Context(_span(review - 4, review), False)
+    for k in w.five_years:
+        i = head.find(k)
+        if 0 <= i < 20:
+            cues.append((i, five))
     for name, a, b in w.plan_spans:
         if head.startswith(name) and a > review:
-            return _Context(_span(a, b), True)
-    if any(k in head[:12] for k in w.one_year) or head.startswith(f"{review}年") or f"过去的{review}年" in head:
-        return _Context(str(review), False)
+            cues.append((0, _Context(_span(a, b), True)))
+    one = _Context(str(review), False)
+    for k in w.one_year:
+        i = head.find(k)
+        if 0 <= i < 12:
+            cues.append((i, one))
+    i = head.find(f"{review}年")
+    if 0 <= i < 12 and not head[i + 5:].startswith(("以来", "起")):
+        cues.append((i, one))
     if head.startswith((f"{review + 1}年", "今年")):
-        return _Context(str(review + 1), True)
-    return None
+        cues.append((0, _Context(str(review + 1), True)))
+    return min(cues, key=lambda c: c[0])[1] if cues else None
 
 
 # ---------------------------------------------------------------- clause analysis
@@ -416,7 +427,7 @@ def _period(sent: str, q: Quantity, left: int, ctx: _Context, review: int, w: _W
             return _span(a, b)
     if q.unit == "年" and STREAK.search(sent[:q.start]) and review and q.value == int(q.value):
         return _span(review - int(q.value) + 1, review)
-    if "累计" in sent[:q.start] or q.unit in ("次", "轮"):
+    if "累计" in clause or q.unit in ("次", "轮"):
         return ""
     return ctx.period
 
