@@ -25,10 +25,12 @@ OPENERS, CLOSERS = "“‘（(《【「『", "”’）)》】」』"
 YEAR_IN_CLAUSE = regex.compile(r"(?<![\d.])(20\d\d)(?:年|—20\d\d年|-20\d\d年)(?!代)")
 YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年")
 STREAK = regex.compile(r"连续$")
+STREAK_UNITS = frozenset(("年", "次", "月", "个月", "季度", "届", "天"))
 COUNTER_UNITS = frozenset("个 项 家 所 座 件 次 轮 条 批 只 处 张 套 部 台 辆 艘 架 名 位 户 人 单 笔 宗 场 届 支 片 层 级 类 种 款 块 根 棵 株 头 口 间 栋 幢 首 篇 本 册 门 班 期".split())
-POST_STOPS = ("获批", "入选", "入围", "投产", "建成", "进入", "通过", "发行", "跻身", "完成", "实现", "获得",
-              "列入", "纳入", "全部", "全面", "成功", "达到", "达", "的", "和", "与", "及", "以", "被", "获", "已",
-              "均", "分别", "等", "在", "累计", "共", "占")
+POST_STOPS = frozenset(("获批", "入选", "入围", "投产", "建成", "进入", "通过", "发行", "跻身", "完成", "实现",
+                        "获得", "列入", "纳入", "全部", "全面", "成功", "达到", "达", "的", "和", "与", "及", "被",
+                        "获", "已", "均", "分别", "等", "在", "累计", "共", "占", "连续", "保持", "实施", "开展"))
+POST_VERBS = frozenset(("获批", "入选", "入围", "进入", "通过", "发行", "跻身", "获得", "列入", "纳入"))
 POST_NOT_NOUN = ("以上", "左右", "以下", "以内", "上下", "的", "，", "、")
 
 
@@ -234,35 +236,57 @@ def _peel(prefix: str, w: _Words) -> _Peeled:
 
 
 def _cut_subject(rest: str, w: _Words) -> str:
-    """The subject: what is left, cut after the last verb or cue that introduces it."""
+    """The subject: what is left, cut after the last verb or cue that introduces it.
+
+    Stop words at the very end (均, 分别…) are dropped first so that they never empty it; a cut that
+    would leave only a bare verb keeps the words before the stop instead.
+    """
     rest = rest.strip(" 、，")
     if not rest:
         return ""
     tokens = tokenizer().lcut(rest)
+    while tokens and tokens[-1] in w.stops:
+        tokens.pop()
     start = 0
     for i, tok in enumerate(tokens):
         if tok in w.stops:
             start = i + 1
     subject = "".join(tokens[start:])
-    subject = regex.sub(r"^[等和及与、]+", "", subject)
+    if len(subject) <= 2 and start > 1:
+        before = "".join(t for t in tokens[: start - 1] if t not in w.stops)
+        subject = before + subject if before else subject
+    subject = regex.sub(r"^[等和及与、以对向把从由]+", "", subject)
     return subject.strip(" 、")
 
 
 def _post_noun(after: str, w: _Words) -> str:
-    """The noun phrase written right after a counted number (`11个设区市`)."""
+    """The noun phrase written right after a counted number (`11个设区市`).
+
+    When that noun is generic and a verb phrase follows it to the end of the clause
+    (`11家企业入选国家重点产业链链主企业`), the subject is the verb phrase plus the noun.
+    """
     if not after or after.startswith(POST_NOT_NOUN) or not regex.match(r"[\p{Han}“A-Za-z]", after):
         return ""
-    end = len(after)
-    for stop in POST_STOPS:
-        i = after.find(stop)
-        if 0 < i < end:
-            end = i
-        elif i == 0:
-            return ""
-    m = regex.search(r"[\d一二三四五六七八九十两百千万亿]+(?:个|项|家|所|座|件)", after[:end])
-    if m and m.start() > 0:
-        end = m.start()
-    return after[:end].strip("、 ")
+    tokens = tokenizer().lcut(after)
+    noun: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in POST_STOPS or regex.match(r"[\d一二三四五六七八九十两百千万亿]+$", tok) or tok in "，。；、：":
+            break
+        noun.append(tok)
+        i += 1
+    if not noun:
+        return ""
+    head = "".join(noun)
+    if i < len(tokens) and tokens[i] in POST_VERBS and len(head) <= 4:
+        vp = []
+        for tok in tokens[i:]:
+            if tok in "，。；：" or regex.match(r"[\d]", tok):
+                break
+            vp.append(tok)
+        return "".join(vp) + head
+    return head
 
 
 def _split_coordinated(subject: str) -> list[str]:
@@ -307,7 +331,8 @@ class _Binding:
     rule: str
 
 
-def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, w: _Words, in_review: bool) -> _Binding | None:
+def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_subject: str, w: _Words,
+          in_review: bool) -> _Binding | None:
     prefix = sent[max(left, prev_end):q.start]
     after = sent[q.end:right]
     peeled = _peel(prefix, w)
@@ -382,7 +407,11 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, w: _Word
 
     subject = _cut_subject(subject_text, w)
     post = _post_noun(after, w) if q.unit in COUNTER_UNITS and not q.is_rank else ""
-    if post:
+    if "连续" in words and q.unit in STREAK_UNITS:
+        tail = regex.split(r"[，。；：,;]", after, maxsplit=1)[0]
+        subject = subject + tail if subject else tail
+        rule += "+streak"
+    elif post:
         if subject_text.endswith("的"):
             subject = _cut_subject(subject_text[:-1], w) + post
         else:
@@ -393,10 +422,28 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, w: _Word
         if m:
             subject = m.group(1)
             rule += "+de-noun"
+        elif prev_subject:
+            subject = prev_subject
+            rule += "+previous"
+    elif len(subject) <= 2 and prev_subject and not q.is_rank:
+        subject = prev_subject + subject
+        rule += "+previous"
     subject = regex.sub(r"(?:[两二三四五六七八九十\d]+项指标|[两二三四五六七八九十\d]+项)?均?$", "", subject) or subject
     subject = subject.strip("、 ")
     if not subject:
         return None
+    if kind == "level" and not q.is_rank:
+        for noun, d in w.change_nouns + (("增长", "up"),):
+            if subject.endswith(noun):
+                kind, direction, rule = "change", d, rule + "+change-noun"
+                break
+        for verb, d in w.change:
+            if subject.startswith(verb) and len(subject) > len(verb) + 1 and not words:
+                kind, direction, rule = "change", d, rule + "+verb-object"
+                subject = subject[len(verb):]
+                break
+        if kind == "change":
+            base = "上年" if in_review else ""
     return _Binding(tuple(_split_coordinated(subject)), qualifier, kind, direction, base, scope, rule)
 
 
@@ -469,8 +516,9 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
         if _inside_quotes(text, q.start) or _is_threshold(text, q, w):
             continue
         left, right = _clause_bounds(text, q.start)
-        binding = _bind(text, q, left, right, prev_end if prev_end > left else 0, w, in_review)
-        prev_end = q.end
+        binding = _bind(text, q, left, right, prev_end if prev_end > left else 0, prev_subject, w, in_review)
+        if regex.match(r"(?:以上|左右|以下|以内)?[、，和及与；]", text[q.end:q.end + 4]):
+            prev_end = q.end
         if binding is None:
             continue
         period = _period(text, q, left, ctx, review, w)

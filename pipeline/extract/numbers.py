@@ -152,14 +152,14 @@ def _grammar() -> _Grammar:
     mixed = r"[0-9]+(?:亿[0-9]{1,4}万(?:[0-9]{4}(?![0-9.]))?|万[0-9]{4}(?![0-9.]))"
     cn = (f"{_char_class(num['start'])}(?:{_char_class(digits + small)}|{_char_class(big)}"
           f"(?={_char_class(digits + small)}))*(?:{regex.escape(numeral.point)}{_char_class(digits)}+)?")
-    number = (f"(?:(?<![0-9.])(?<![0-9][,，])(?:{mixed}|{arabic})"
+    number = (f"(?:(?<![0-9.])(?<![0-9],)(?!(?<=[0-9]，)[0-9]{{3}}(?![0-9]))(?:{mixed}|{arabic})"
               f"|(?<!{_char_class(all_cn + r['cn_not_after'])}){cn})")
     ap = _char_class("".join(approx))
     rank = r["rank"]
     frac = r["fraction"]
     pattern = (
         f"(?P<frac>(?<!{_char_class(all_cn)})(?P<den>[0-9]+|{_char_class(all_cn)}+)"
-        f"{regex.escape(frac['infix'])}(?P<numer>{arabic}|{cn}))"
+        f"{regex.escape(frac['infix'])}(?P<numer>{arabic}|{cn}|{_char_class(small)}))"
         r"|(?P<afrac>(?<![0-9./])[0-9]+/[0-9]+(?![0-9./]))"
         f"|(?P<ord>{regex.escape(rank['prefix'])})?(?P<num>{number})(?P<ap1>{ap})?"
         r"(?:(?P<mult>\L<mults>)(?P<ap2>" + ap + r"))?(?P<surf>\L<surfaces>)"
@@ -293,15 +293,17 @@ def _blocked_mask(text: str, *, g: _Grammar) -> bytearray:
 
 
 def _rank_ok(m: Any, text: str, *, g: _Grammar, surface: _Surface | None, chinese: bool) -> bool:
-    """第N is a rank only when a clause boundary follows and either a placing verb precedes it, or
-    it is written in Arabic digits or with 位/名; otherwise it is an ordinal (第二批, 第一方阵)."""
+    """第N is a rank when written with 位/名, or when a clause boundary follows and it is in Arabic
+    digits or has a placing verb before it; otherwise it is an ordinal (第二批, 第一方阵, 第一要务)."""
     if surface is not None and surface.text not in g.rank_suffixes:
         return False
     if m.group("ap1") or m.group("mult") or "." in m.group("num"):
         return False
+    if surface is not None:
+        return True
     if m.end() < len(text) and text[m.end()] not in g.rank_after:
         return False
-    if surface is not None or not chinese:
+    if not chinese:
         return True
     window = text[max(0, m.start() - g.rank_window):m.start()]
     clause = regex.split(r"[，。；！？：,;!?:]", window)[-1]
