@@ -363,7 +363,7 @@ def _read(m: Any, text: str, *, g: _Grammar, mask: bytearray) -> _Raw | None:
     negative = start > 0 and text[start - 1] in g.minus_signs
     raw = _Raw(start, end, number, chinese, m.group("mult") or "", surface, approx, negative)
     own = _value(raw, None, g=g)
-    if own is None:
+    if own is None or _value(raw, surface, g=g) is None:
         return None
     if surface is not None:
         limit = g.unit_max_number.get(surface.text)
