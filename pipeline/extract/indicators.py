@@ -30,6 +30,7 @@ COUNTER_UNITS = frozenset("个 项 家 所 座 件 次 轮 条 批 只 处 张 �
 POST_STOPS = frozenset(("获批", "入选", "入围", "投产", "建成", "进入", "通过", "发行", "跻身", "完成", "实现",
                         "获得", "列入", "纳入", "全部", "全面", "成功", "达到", "达", "的", "和", "与", "及", "被",
                         "获", "已", "均", "分别", "等", "在", "累计", "共", "占", "连续", "保持", "实施", "开展"))
+CHANGE_HEADS = ("增长", "增速", "增幅", "涨幅", "降幅")
 POST_VERBS = frozenset(("获批", "入选", "入围", "进入", "通过", "发行", "跻身", "获得", "列入", "纳入"))
 POST_NOT_NOUN = ("以上", "左右", "以下", "以内", "上下", "的", "，", "、")
 
@@ -289,8 +290,28 @@ def _post_noun(after: str, w: _Words) -> str:
     return head
 
 
-def _split_coordinated(subject: str) -> list[str]:
-    """`电子信息、有色金属产业` → [电子信息产业, 有色金属产业] (the shared head restored)."""
+def _de_noun(after: str, w: _Words) -> str:
+    """`5.2%的经济增长` → 经济增长: the noun a number qualifies through 的."""
+    if not after.startswith("的"):
+        return ""
+    out = []
+    for tok in tokenizer().lcut(after[1:]):
+        if tok in w.stops or tok in POST_STOPS or not regex.match(r"[\p{Han}A-Za-z]+$", tok):
+            break
+        out.append(tok)
+    noun = "".join(out)
+    return noun if len(noun) >= 2 else ""
+
+
+def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
+    """`电子信息、有色金属产业` → [电子信息产业, 有色金属产业] (the shared head restored).
+
+    `A、B等C` lists examples of the class C, which is the subject. A list is split only where the
+    text says the number is shared (均/都, N项指标) or where its items are whole names of their own;
+    modifiers (`领航级、卓越级智能工厂`) and verbs (`制定、修改、废止…规章`) stay one subject.
+    """
+    if "等" in subject and "、" in subject.split("等")[0]:
+        subject = subject.rsplit("等", 1)[1] or subject
     depth, parts, cur = 0, [], ""
     for ch in subject:
         if ch in OPENERS:
@@ -305,6 +326,8 @@ def _split_coordinated(subject: str) -> list[str]:
     parts.append(cur)
     parts = [p for p in parts if p]
     if len(parts) < 2:
+        return [subject]
+    if not shared and any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1]):
         return [subject]
     last_tokens = tokenizer().lcut(parts[-1])
     head = last_tokens[-1] if len(last_tokens) > 1 else ""
@@ -369,7 +392,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 if not _cut_subject(rest, w) and extra:
                     rest = extra
                 break
-        subject_text = rest
+        subject_text = regex.sub(r"与[^与，、]{1,12}$", "", rest)
     else:
         subject_text = peeled.rest
         for verb, d in w.change:
@@ -411,6 +434,9 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         tail = regex.split(r"[，。；：,;]", after, maxsplit=1)[0]
         subject = subject + tail if subject else tail
         rule += "+streak"
+    elif (de := _de_noun(after, w)) and de.endswith(CHANGE_HEADS):
+        subject = de
+        rule += "+de-noun"
     elif post:
         if subject_text.endswith("的"):
             subject = _cut_subject(subject_text[:-1], w) + post
@@ -418,9 +444,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
             subject = post
         rule += "+post-noun"
     elif not subject:
-        m = regex.match(r"的([\p{Han}]{2,12})", after)
-        if m:
-            subject = m.group(1)
+        if de:
+            subject = de
             rule += "+de-noun"
         elif prev_subject:
             subject = prev_subject
@@ -432,7 +457,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     subject = subject.strip("、 ")
     if not subject:
         return None
-    if kind == "level" and not q.is_rank:
+    if kind == "level" and not q.is_rank and "streak" not in rule:
         for noun, d in w.change_nouns + (("增长", "up"),):
             if subject.endswith(noun):
                 kind, direction, rule = "change", d, rule + "+change-noun"
@@ -444,7 +469,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 break
         if kind == "change":
             base = "上年" if in_review else ""
-    return _Binding(tuple(_split_coordinated(subject)), qualifier, kind, direction, base, scope, rule)
+    shared = bool(regex.search(r"(?:均|都|[两二三四五六七八九十\d]+项指标均?)$", subject_text)) or "分别" in words
+    return _Binding(tuple(_split_coordinated(subject, shared=shared)), qualifier, kind, direction, base, scope, rule)
 
 
 def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
