@@ -143,9 +143,10 @@ def _grammar() -> _Grammar:
     all_cn = digits + small + big
     approx = r["approx_markers"]
     implicit_min = Decimal(str(r["implicit_one"]["min_factor"]))
+    excluded = set(r["implicit_one"]["exclude"])
     implicit = [
         s.text for s in surfaces.values()
-        if s.mult and s.text != s.mult and s.mult_factor >= implicit_min
+        if s.mult and s.text != s.mult and s.mult_factor >= implicit_min and s.text not in excluded
     ] + list(r["implicit_one"]["surfaces"])
     arabic = (r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]{1,3}(?:，[0-9]{3}(?![0-9]))+|[0-9]+)"
               r"(?:\.[0-9]+)?")
