@@ -9,7 +9,7 @@ give one row each, completed with the shared head.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import regex
@@ -24,6 +24,10 @@ CLAUSE_DELIM = "，。；：！？,;:!?"
 OPENERS, CLOSERS = "“‘（(《【「『", "”’）)》】」』"
 YEAR_IN_CLAUSE = regex.compile(r"(?<![\d.])(20\d\d)(?:年|—20\d\d年|-20\d\d年)(?!代)")
 YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年")
+SENTENCE_HEAD_TIME = regex.compile(r"^(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
+BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?")
+CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
+DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
 STREAK_UNITS = frozenset(("年", "次", "月", "个月", "季度", "届", "天"))
 COUNTER_UNITS = frozenset("个 项 家 所 座 件 次 轮 条 批 只 处 张 套 部 台 辆 艘 架 名 位 户 人 单 笔 宗 场 届 支 片 层 级 类 种 款 块 根 棵 株 头 口 间 栋 幢 首 篇 本 册 门 班 期".split())
@@ -160,9 +164,10 @@ def _cue_context(head: str, review: int, w: _Words, current: _Context) -> _Conte
         if 0 <= i < 12:
             cues.append((i, one))
     i = head.find(f"{review}年")
-    if 0 <= i < 12 and not head[i + 5:].startswith(("以来", "起")):
+    if (0 <= i < 12 and not head[i + 5:].startswith(("以来", "起")) and not DATE_AT.match(head, i)
+            and (i == 0 or head[i - 1] not in "比较是于与从由")):
         cues.append((i, one))
-    if head.startswith((f"{review + 1}年", "今年")):
+    if (head.startswith((f"{review + 1}年", "今年")) and not DATE_AT.match(head)):
         cues.append((0, _Context(str(review + 1), True)))
     return min(cues, key=lambda c: c[0])[1] if cues else None
 
@@ -355,7 +360,7 @@ class _Binding:
 
 
 def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_subject: str, w: _Words,
-          in_review: bool) -> _Binding | None:
+          one_year: bool) -> _Binding | None:
     prefix = sent[max(left, prev_end):q.start]
     after = sent[q.end:right]
     peeled = _peel(prefix, w)
@@ -421,8 +426,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
             elif any(b in words or b in prefix for b in w.base_avg):
                 base = "年均"
             else:
-                m = regex.search(r"(?:比|较)(20\d\d)年", prefix)
-                base = m.group(1) if m else ("上年" if in_review else "")
+                m = BASE_YEAR.search(sent[:q.start])
+                base = m.group(1) if m else ("上年" if one_year else "")
         if q.is_percent_change_unit and kind == "level" and not q.is_rank:
             kind, direction, rule = "change", "up", "percent-point"
             if any(x in prefix for x in ("下降", "降低", "回落", "收窄", "减少", "低于")):
@@ -468,7 +473,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 subject = subject[len(verb):]
                 break
         if kind == "change":
-            base = "上年" if in_review else ""
+            base = "上年" if one_year else ""
     shared = bool(regex.search(r"(?:均|都|[两二三四五六七八九十\d]+项指标均?)$", subject_text)) or "分别" in words
     return _Binding(tuple(_split_coordinated(subject, shared=shared)), qualifier, kind, direction, base, scope, rule)
 
@@ -487,30 +492,50 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
     return False
 
 
-def _period(sent: str, q: Quantity, left: int, ctx: _Context, review: int, w: _Words) -> str:
-    clause = sent[left:q.start]
-    m = YEAR_SPAN.search(clause)
+def _stated_period(text: str, w: _Words) -> str:
+    """A year or span stated in `text` for its numbers; years named as a base (比2020年, 是2020年的)
+    or as a start (2020年以来) are not periods."""
+    m = YEAR_SPAN.search(text)
     if m:
         return f"{m.group(1)}-{m.group(2)}"
-    m = YEAR_IN_CLAUSE.search(clause)
-    if m and not clause[m.end():].startswith(("以来", "起")):
+    for m in YEAR_IN_CLAUSE.finditer(text):
+        before, after = text[max(0, m.start() - 1):m.start()], text[m.end():m.end() + 2]
+        if before in ("比", "较", "是", "于", "与", "从", "由") or after.startswith(("以来", "起", "的", "同期", "底", "末")):
+            continue
         return m.group(1)
     for name, a, b in w.plan_spans:
-        if name in clause and "以来" not in clause:
+        if name in text and "以来" not in text:
             return _span(a, b)
+    return ""
+
+
+def _period(sent: str, q: Quantity, left: int, ctx: _Context, review: int, w: _Words) -> str:
+    """SPEC §2 period rules in order: stated for the number (in its clause, or at the head of the
+    sentence: 到2030年，…), a streak, cumulative figures and counts of times, then the context."""
+    stated = _stated_period(sent[left:q.start], w)
+    if not stated:
+        head = SENTENCE_HEAD_TIME.match(sent)
+        if head and head.end() <= left:
+            stated = _stated_period(head.group(), w)
+    if stated:
+        return stated
     if q.unit == "年" and STREAK.search(sent[:q.start]) and review and q.value == int(q.value):
         return _span(review - int(q.value) + 1, review)
-    if "累计" in clause or q.unit in ("次", "轮"):
+    if "累计" in sent[left:q.start] or q.unit in ("次", "轮"):
         return ""
     return ctx.period
 
 
 def _modality(sent: str, q: Quantity, left: int, right: int, ctx: _Context, w: _Words) -> str:
+    """target for goals (target words, or any figure of a plans part); expected for 预计 estimates
+    that are not goals, even in a plans part (预计今年高校毕业生超过…); actual otherwise."""
     clause = sent[left:right]
-    before = sent[:q.start]
-    if ctx.plan or any(t in clause for t in w.target):
+    has_target = any(t in clause for t in w.target)
+    if any(e in sent[left:q.start] for e in w.expected) and not has_target:
+        return "expected"
+    if ctx.plan or has_target:
         return "target"
-    if any(e in before for e in w.expected):
+    if any(e in sent[:q.start] for e in w.expected):
         return "expected"
     return "actual"
 
@@ -537,14 +562,27 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
     text = sent.text
     out: list[Indicator] = []
     prev_end, prev_subject = 0, ""
-    in_review = not ctx.plan and "-" not in ctx.period
+    prev_q: Quantity | None = None
+    prev_binding: _Binding | None = None
+    pending: list[str] = []  # subjects still to hand out to the numbers after 分别
+    one_year = bool(ctx.period) and "-" not in ctx.period
     for q in find_quantities(text):
         if _inside_quotes(text, q.start) or _is_threshold(text, q, w):
             continue
         left, right = _clause_bounds(text, q.start)
-        binding = _bind(text, q, left, right, prev_end if prev_end > left else 0, prev_subject, w, in_review)
+        if prev_q is not None and prev_binding is not None and CONTINUATION.fullmatch(text[prev_q.end:q.start]):
+            subjects = (pending.pop(0),) if pending else prev_binding.subjects[-1:]
+            binding = replace(prev_binding, subjects=subjects, qualifier=_own_qualifier(text, q, right, w),
+                              rule=prev_binding.rule + "+continued")
+        else:
+            binding = _bind(text, q, left, right, prev_end if prev_end > left else 0, prev_subject, w, one_year)
+            pending = []
+            if binding is not None and "分别" in text[left:q.start] and len(binding.subjects) > 1:
+                pending = list(binding.subjects[1:])
+                binding = replace(binding, subjects=binding.subjects[:1])
         if regex.match(r"(?:以上|左右|以下|以内)?[、，和及与；]", text[q.end:q.end + 4]):
             prev_end = q.end
+        prev_q, prev_binding = q, binding
         if binding is None:
             continue
         period = _period(text, q, left, ctx, review, w)
@@ -562,6 +600,16 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
             ))
             prev_subject = subject
     return out
+
+
+def _own_qualifier(sent: str, q: Quantity, right: int, w: _Words) -> str:
+    """The qualifier of a number that continues a list or range: its bound, 余/多, or a word after it."""
+    if q.bound:
+        return q.bound
+    if q.qualifier:
+        return q.qualifier
+    after = sent[q.end:right]
+    return next((qual for word, qual in w.qual_after if after.startswith(word)), "=")
 
 
 def _restore_head(prev: str, generic: str, w: _Words) -> str:

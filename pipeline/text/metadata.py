@@ -16,6 +16,8 @@ ISSUER_SUFFIX = regex.compile(
     r"^(?P<org>[\p{Han}（）()]{2,30}?(?:人民政府|委员会|政府|局|厅|办公室|统计局|研究院|中心|部))"
     r"(?:(?:省长|市长|县长|区长|主任|局长|厅长|主席)\s*\p{Han}{2,4})?$"
 )
+DATE_LINE = regex.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+BULLETINS = ("统计公报", "环境状况公报")  # a bulletin of year X reviews X (SPEC §2 review_year)
 OFFICE = regex.compile(r"^(?P<org>\p{Han}{2,20}?(?:人民政府|政府))(?:省长|市长|县长|区长|主席|州长|盟长)")
 
 
@@ -47,17 +49,18 @@ def infer_meta(text: str, boilerplate: tuple[tuple[int, int], ...] = (), *, regi
     title = next((ln for ln in head if any(k in ln for k in rules["title_words"]) and len(ln) <= 60), "")
     genre = next((g["genre"] for g in rules["genres"] if any(k in (title or text[:500]) for k in g["words"])),
                  "other")
+    bulletin = genre in BULLETINS
     year = 0
     for ln in head:
         m = DATELINE.search(ln)
-        if m and (ln.startswith(("—", "-", "–")) or "会议" in ln or "在" in ln):
+        if m and (ln.startswith(("—", "-", "–")) or "会议" in ln or "在" in ln or DATE_LINE.match(ln)):
             year = int(m.group(1))
             break
     title_year = YEAR.search(title)
     if not year and title_year:
-        year = int(title_year.group(1)) + (1 if genre == "统计公报" else 0)
+        year = int(title_year.group(1)) + (1 if bulletin else 0)
     review = 0
-    if genre == "统计公报" and title_year:
+    if bulletin and title_year:
         review = int(title_year.group(1))
     elif year:
         review = year - 1
@@ -102,5 +105,5 @@ def apply_override(meta: DocMeta, override: dict | None) -> DocMeta:
                                                          "review_year", "genre", "script"}}
     new = replace(meta, **fields)
     if "year" in fields and "review_year" not in fields:
-        new = replace(new, review_year=new.year if new.genre == "统计公报" else new.year - 1)
+        new = replace(new, review_year=new.year - 1)
     return new
