@@ -27,6 +27,9 @@ YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年"
 SENTENCE_HEAD_TIME = regex.compile(r"^(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
 BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?")
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
+LEADING_TIME = regex.compile(r"^(?:到|至|截至|在)?20\d\d年(?:底|末)?")
+TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|是20\d\d年的|比上年?末?|每年|始终|全部|首次|继续|持续)+$")
+FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
 STREAK_UNITS = frozenset(("年", "次", "月", "个月", "季度", "届", "天"))
@@ -258,10 +261,15 @@ def _cut_subject(rest: str, w: _Words) -> str:
         if tok in w.stops:
             start = i + 1
     subject = "".join(tokens[start:])
-    if len(subject) <= 2 and start > 1:
+    if start > 1 and subject in w.generic:
+        owner = "".join(t for t in tokens[: start - 1] if t not in w.stops)
+        subject = owner + subject
+    elif len(subject) <= 2 and start > 1:
         before = "".join(t for t in tokens[: start - 1] if t not in w.stops)
         subject = before + subject if before else subject
-    subject = regex.sub(r"^[等和及与、以对向把从由]+", "", subject)
+    subject = LEADING_TIME.sub("", subject)
+    subject = regex.sub(r"^(?:[等和及与、对向把从由]|以(?!上|下))+", "", subject)
+    subject = TRAILING_NOISE.sub("", subject)
     return subject.strip(" 、")
 
 
@@ -275,11 +283,12 @@ def _post_noun(after: str, w: _Words) -> str:
         return ""
     tokens = tokenizer().lcut(after)
     noun: list[str] = []
-    i = 0
+    i, depth = 0, 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok in POST_STOPS or regex.match(r"[\d一二三四五六七八九十两百千万亿]+$", tok) or tok in "，。；、：":
+        if depth == 0 and (tok in POST_STOPS or regex.search(r"\d", tok) or tok in "，。；、："):
             break
+        depth += sum(tok.count(c) for c in OPENERS) - sum(tok.count(c) for c in CLOSERS)
         noun.append(tok)
         i += 1
     if not noun:
@@ -323,7 +332,7 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
             depth += 1
         elif ch in CLOSERS and depth:
             depth -= 1
-        if ch == "、" and depth == 0:
+        if depth == 0 and (ch == "、" or (shared and ch in "和及与")):
             parts.append(cur)
             cur = ""
         else:
@@ -334,8 +343,8 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
         return [subject]
     if not shared and any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1]):
         return [subject]
-    last_tokens = tokenizer().lcut(parts[-1])
-    head = last_tokens[-1] if len(last_tokens) > 1 else ""
+    first, last = tokenizer().lcut(parts[0]), tokenizer().lcut(parts[-1])
+    head = "".join(last[len(first):]) if len(last) > len(first) else ""
     out = []
     for p in parts[:-1]:
         if head and not p.endswith(head) and p[-1] != head[-1]:
@@ -343,7 +352,6 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
         out.append(p)
     out.append(parts[-1])
     return out
-
 
 # ---------------------------------------------------------------- binding
 
@@ -570,7 +578,11 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
         if _inside_quotes(text, q.start) or _is_threshold(text, q, w):
             continue
         left, right = _clause_bounds(text, q.start)
-        if prev_q is not None and prev_binding is not None and CONTINUATION.fullmatch(text[prev_q.end:q.start]):
+        between = text[prev_q.end:q.start] if prev_q is not None else ""
+        if prev_binding is not None and FROM_TO.fullmatch(between):
+            binding = replace(prev_binding, kind="level", direction="", base="",
+                              qualifier=_own_qualifier(text, q, right, w), rule=prev_binding.rule + "+from-to")
+        elif prev_q is not None and prev_binding is not None and CONTINUATION.fullmatch(between):
             subjects = (pending.pop(0),) if pending else prev_binding.subjects[-1:]
             binding = replace(prev_binding, subjects=subjects, qualifier=_own_qualifier(text, q, right, w),
                               rule=prev_binding.rule + "+continued")
