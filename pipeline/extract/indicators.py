@@ -27,6 +27,9 @@ YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年"
 SENTENCE_HEAD_TIME = regex.compile(r"^(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
 BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?")
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
+NAME_UNITS = frozenset(("小时", "岁", "天", "日", "分钟", "米", "千米", "公里"))
+NAME_UNIT_OK = "左右|以内|增长|下降|提高|比上|同比|较上|之间|上下|的|和|及|与|等|，|。|、|；|内|以上|以下|[，。；、]"
+LEADING_BASE = regex.compile(r"^(?:比|较)(?:上年|去年|年初|20\d\d年)(?:同期|末|预算)?")
 LEADING_TIME = regex.compile(r"^(?:到|至|截至|在)?20\d\d年(?:底|末)?")
 TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|是20\d\d年的|比上年?末?|每年|始终|全部|首次|继续|持续)+$")
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)")
@@ -64,6 +67,7 @@ class _Words:
     generic: tuple[str, ...]
     threshold_after: tuple[str, ...]
     peel: tuple[str, ...]  # everything that may be peeled off before a number, longest first
+    mild: frozenset[str]  # qualifier and filler words: they leave a verb-object subject alone
 
 
 def _longest_first(words) -> tuple[str, ...]:
@@ -96,6 +100,7 @@ def _words() -> _Words:
         plan_spans=tuple((k, v[0], v[1]) for k, v in r["plan_spans"].items()),
         stops=frozenset(r["subject_stops"]), generic=_longest_first(r["generic_subjects"]),
         threshold_after=_longest_first(r["threshold_after"]), peel=peel,
+        mild=frozenset([w for w, _ in qb] + list(r["filler"])),
     )
 
 
@@ -236,7 +241,7 @@ def _peel(prefix: str, w: _Words) -> _Peeled:
                 changed = True
                 break
         if not changed:
-            m = regex.search(r"(?:比|较)(20\d\d)年(?:同期)?$", rest)
+            m = regex.search(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$", rest)
             if m:
                 words.append(m.group())
                 rest = rest[: m.start()]
@@ -267,7 +272,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
     elif len(subject) <= 2 and start > 1:
         before = "".join(t for t in tokens[: start - 1] if t not in w.stops)
         subject = before + subject if before else subject
-    subject = LEADING_TIME.sub("", subject)
+    subject = LEADING_BASE.sub("", LEADING_TIME.sub("", subject))
     subject = regex.sub(r"^(?:[等和及与、对向把从由]|以(?!上|下))+", "", subject)
     subject = TRAILING_NOISE.sub("", subject)
     return subject.strip(" 、")
@@ -341,7 +346,8 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
     parts = [p for p in parts if p]
     if len(parts) < 2:
         return [subject]
-    if not shared and any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1]):
+    if not shared and (any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1])
+                       or regex.search("[和及与]", parts[-1])):
         return [subject]
     first, last = tokenizer().lcut(parts[0]), tokenizer().lcut(parts[-1])
     head = "".join(last[len(first):]) if len(last) > len(first) else ""
@@ -370,6 +376,8 @@ class _Binding:
 def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_subject: str, w: _Words,
           one_year: bool) -> _Binding | None:
     prefix = sent[max(left, prev_end):q.start]
+    if q.negative:
+        prefix = prefix.rstrip("-−－")
     after = sent[q.end:right]
     peeled = _peel(prefix, w)
     words = peeled.words
@@ -444,6 +452,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     subject = _cut_subject(subject_text, w)
     post = _post_noun(after, w) if q.unit in COUNTER_UNITS and not q.is_rank else ""
     if "连续" in words and q.unit in STREAK_UNITS:
+        kind, direction, base = "level", "", ""
         tail = regex.split(r"[，。；：,;]", after, maxsplit=1)[0]
         subject = subject + tail if subject else tail
         rule += "+streak"
@@ -476,7 +485,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 kind, direction, rule = "change", d, rule + "+change-noun"
                 break
         for verb, d in w.change:
-            if subject.startswith(verb) and len(subject) > len(verb) + 1 and not words:
+            if subject.startswith(verb) and len(subject) > len(verb) + 1 and set(words) <= w.mild:
                 kind, direction, rule = "change", d, rule + "+verb-object"
                 subject = subject[len(verb):]
                 break
@@ -487,8 +496,13 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
 
 
 def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
-    """A number that names a class or threshold (`过三千亿元城市`, `亿元以上项目`, `万亿级`)."""
+    """A number that names a class or threshold (`过三千亿元城市`, `亿元以上项目`, `万亿级`), or a
+    measurement inside a statistic's name (`日最大8小时平均浓度`, `3岁以下婴幼儿`)."""
     after = sent[q.end:q.end + 4]
+    if (q.unit in NAME_UNITS and not q.is_rank
+            and regex.match(r"(?:以上|以下)?\p{Han}{2}", after)
+            and not regex.match(r"(?:以上|以下)?(?:" + NAME_UNIT_OK + ")", after)):
+        return True
     before = sent[max(0, q.start - 1):q.start]
     if before == "过" and regex.match(r"[\p{Han}]", after or " "):
         return True
