@@ -137,7 +137,21 @@ def _show(row) -> str:
     return "{" + ", ".join(f"{k}={_get(row, k)!r}" for k in FIELDS) + "}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+KNOWN_GAPS = {g["id"]: g["gap"] for g in yaml.safe_load(
+    (CASES_FILE.parent / "indicators_known_gaps.yaml").read_text(encoding="utf-8")) or []}
+
+
+def _param(case: dict):
+    gap = KNOWN_GAPS.get(case["id"])
+    marks = [pytest.mark.xfail(strict=True, reason=f"known gap: {gap}")] if gap else []
+    return pytest.param(case, id=case["id"], marks=marks)
+
+
+def test_known_gaps_are_cases():
+    assert set(KNOWN_GAPS) <= set(CASE_BY_ID), set(KNOWN_GAPS) - set(CASE_BY_ID)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_case(case):
     rows = run_case(case["id"])
     expect = case.get("expect") or []
@@ -164,7 +178,7 @@ def test_case(case):
 
 
 def test_summary():
-    """Per-field accuracy on paired records and the share of cases fully right (printed)."""
+    """Per-field accuracy on paired records and the share of cases fully right, with floors."""
     right = Counter()
     total = Counter()
     subject_f1 = []
@@ -204,4 +218,9 @@ def test_summary():
             print(f"  {k:<10} {right[k] / total[k]:6.1%}  ({right[k]}/{total[k]})")
     if subject_f1:
         print(f"  subject char-F1 ≥ 0.5: {sum(f >= 0.5 for f in subject_f1) / len(subject_f1):.1%}")
-    assert cases_ok / len(CASES) >= 0.0
+    # Floors a little under the figures measured when they were set (82% of cases fully right, subject
+    # written exactly as expected 89%, every other field ≥ 99%): a change that loses ground fails here.
+    assert cases_ok / len(CASES) >= 0.80
+    assert right["subject"] / total["subject"] >= 0.87
+    for k in SUMMARY_FIELDS[1:]:
+        assert right[k] / total[k] >= 0.97, k

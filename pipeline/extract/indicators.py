@@ -29,6 +29,7 @@ BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
 NAME_UNITS = frozenset(("小时", "岁", "天", "日", "分钟", "米", "千米", "公里"))
 NAME_UNIT_OK = "左右|以内|增长|下降|提高|比上|同比|较上|之间|上下|的|和|及|与|等|，|。|、|；|内|以上|以下|[，。；、]"
+OTHER_BASE = regex.compile(r"(?:比|较)(?:年初|常年|前三季度|上半年|一季度|上季度|上月|全国)")
 LEADING_BASE = regex.compile(r"^(?:比|较)(?:上年|去年|年初|20\d\d年)(?:同期|末|预算)?")
 LEADING_TIME = regex.compile(r"^(?:到|至|截至|在)?20\d\d年(?:底|末)?")
 TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|是20\d\d年的|比上年?末?|每年|始终|全部|首次|继续|持续)+$")
@@ -273,7 +274,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
         before = "".join(t for t in tokens[: start - 1] if t not in w.stops)
         subject = before + subject if before else subject
     subject = LEADING_BASE.sub("", LEADING_TIME.sub("", subject))
-    subject = regex.sub(r"^(?:[等和及与、对向把从由]|以(?!上|下))+", "", subject)
+    subject = regex.sub(r"^(?:[等和及与、对向把从由但而且还也]|以(?!上|下))+", "", subject)
     subject = TRAILING_NOISE.sub("", subject)
     return subject.strip(" 、")
 
@@ -437,7 +438,9 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         if kind == "change":
             if q.negative or "负增长" in sent[left:right]:
                 direction = "down" if direction == "up" else "up"
-            if any(b in words or b in prefix for b in w.base_last):
+            if OTHER_BASE.search(prefix):
+                base = ""
+            elif any(b in words or b in prefix for b in w.base_last):
                 base = "上年"
             elif any(b in words or b in prefix for b in w.base_avg):
                 base = "年均"
