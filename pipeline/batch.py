@@ -38,7 +38,9 @@ from pipeline.rules import fingerprint
 
 log = logging.getLogger("zhreport")
 
-INPUT_SUFFIXES = frozenset({".txt", ".text", ".md", ".pdf", ".docx", ".html", ".htm"})
+# Markdown is read when named on the command line but not picked up from folders, where it is
+# documentation (README.md, SOURCES.md) rather than a report.
+INPUT_SUFFIXES = frozenset({".txt", ".text", ".pdf", ".docx", ".html", ".htm", ".xhtml"})
 SIDECAR_SUFFIX = ".meta.yaml"
 SIDECAR_MAX_BYTES = 64 * 1024
 META_TYPES: dict[str, type] = {"title": str, "issuer": str, "region": str, "year": int, "genre": str}

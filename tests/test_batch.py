@@ -175,7 +175,7 @@ def test_dropped_input_leaves_the_tables_and_text(out: Path, corpus: Path) -> No
     assert [p.stem for p in (out / "text").iterdir()] == list(table(out, "documents").doc_id)
 
 
-def test_inputs_are_found_recursively_sorted_without_sidecars_or_hidden_files(tmp_path: Path) -> None:
+def test_inputs_are_found_recursively_sorted_without_sidecars_docs_or_hidden_files(tmp_path: Path) -> None:
     for rel in ("b.txt", "a.md", "sub/c.pdf", "sub/d.docx", "sub/e.html", "x.meta.yaml", ".hidden.txt",
                 "notes.csv", "README.md", ".git/f.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -183,7 +183,9 @@ def test_inputs_are_found_recursively_sorted_without_sidecars_or_hidden_files(tm
     (tmp_path / "folder.txt").mkdir()
     found = batch.find_inputs(paths=[str(tmp_path)])
     assert [Path(i.source).relative_to(tmp_path).as_posix() for i in found] == [
-        "a.md", "b.txt", "folder.txt", "sub/c.pdf", "sub/d.docx", "sub/e.html"]
+        "b.txt", "folder.txt", "sub/c.pdf", "sub/d.docx", "sub/e.html"]
+    named = batch.find_inputs(paths=[str(tmp_path / "a.md")])  # Markdown is read only when named
+    assert [i.source for i in named] == [str(tmp_path / "a.md")]
 
 
 def test_a_folder_named_like_a_report_is_an_error(corpus: Path, tmp_path: Path) -> None:

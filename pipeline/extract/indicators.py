@@ -27,6 +27,7 @@ YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年"
 SENTENCE_HEAD_TIME = regex.compile(r"^(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
 BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?")
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
+PROGRAM_HEADS = regex.compile(r"(?:行动|计划|规划|攻坚|工程|专项|禁渔)")
 NAME_UNITS = frozenset(("小时", "岁", "天", "日", "分钟", "米", "千米", "公里"))
 NAME_UNIT_OK = "左右|以内|增长|下降|提高|比上|同比|较上|之间|上下|的|和|及|与|等|，|。|、|；|内|以上|以下|[，。；、]"
 OTHER_BASE = regex.compile(r"(?:比|较)(?:年初|常年|前三季度|上半年|一季度|上季度|上月|全国)")
@@ -467,6 +468,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
             subject = _cut_subject(subject_text[:-1], w) + post
         else:
             subject = post
+        kind, direction, base = "level", "", ""  # 提升1000个综合体: a count of things, not a change
         rule += "+post-noun"
     elif not subject:
         if de:
@@ -507,6 +509,8 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
             and not regex.match(r"(?:以上|以下)?(?:" + NAME_UNIT_OK + ")", after)):
         return True
     before = sent[max(0, q.start - 1):q.start]
+    if q.unit == "年" and PROGRAM_HEADS.match(after):
+        return True
     if before == "过" and regex.match(r"[\p{Han}]", after or " "):
         return True
     if any(after.startswith(t) for t in w.threshold_after):
