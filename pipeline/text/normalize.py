@@ -178,14 +178,15 @@ def normalize(raw: RawText) -> Normalized:
 def _emit(line: _Line, fmt: str, out: list[str], to_raw: list[int]) -> None:
     """Append one line, half-width, without layout spaces; trailing spaces of a line go."""
     s = line.text.rstrip(" \t\u3000") if line.kind != "blank" else ""
-    keep = [True] * len(s)
+    half = "".join(_FULLWIDTH.get(ch, ch) for ch in s)  # one character for one: offsets stay aligned
+    keep = [True] * len(half)
     for pattern in (LAYOUT_SPACE, PDF_CJK_SPACE) if fmt == "pdf" else (LAYOUT_SPACE,):
-        for m in pattern.finditer(s):
+        for m in pattern.finditer(half):
             for k in range(m.start(), m.end()):
                 keep[k] = False
-    for k, ch in enumerate(s):
+    for k, ch in enumerate(half):
         if keep[k]:
-            out.append(_FULLWIDTH.get(ch, ch))
+            out.append(ch)
             to_raw.append(line.start + k)
 
 
