@@ -107,3 +107,24 @@ def test_script_is_told_from_the_characters() -> None:
     assert script_of("過去一年，我們堅持穩中求進，經濟發展實現新突破，國內生產總值增長，區域協調發展。") == "traditional"
     assert script_of("过去一年，我们坚持稳中求进，经济发展实现新突破，国内生产总值增长，区域协调发展。") == "simplified"
     assert infer_meta("2025年某市统计公报\n").genre == "统计公报"
+
+
+def test_a_pdf_report_end_to_end() -> None:
+    """A real multi-page PDF: running headers and page numbers gone, the sentence that crosses the
+    page break joined, sections found, and its numbers extracted with offsets into the text."""
+    from test_ingest import _pdf, _report
+
+    from pipeline.process import process_document
+
+    result = process_document(_pdf(_report), "2025年 政府工作报告.pdf")
+    doc = result.doc
+    assert result.error is None and doc is not None
+    assert "固定资产投资增长4.5%，社会消费品零售总额突破1.3万亿元。" in doc.text
+    assert "- 2 -" not in doc.text and doc.text.count("2025年政府工作报告") == 1
+    assert [(s.marker, s.title) for s in doc.sections] == [("一、", "经济运行"), ("二、", "生态环境"),
+                                                          ("三、", "民生保障")]
+    rows = {r.value_raw: r for r in result.indicators}
+    assert rows["4.5%"].subject == "固定资产投资" and rows["4.5%"].kind == "change"
+    assert rows["1.3万亿元"].value == 1.3e12 and rows["1.3万亿元"].qualifier == ">"
+    for r in result.indicators:
+        assert doc.text[r.start:r.end] == r.value_raw
