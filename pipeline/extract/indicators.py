@@ -70,6 +70,7 @@ class _Words:
     threshold_after: tuple[str, ...]
     peel: tuple[str, ...]  # everything that may be peeled off before a number, longest first
     mild: frozenset[str]  # qualifier and filler words: they leave a verb-object subject alone
+    peel_set: frozenset[str]
 
 
 def _longest_first(words) -> tuple[str, ...]:
@@ -103,6 +104,7 @@ def _words() -> _Words:
         stops=frozenset(r["subject_stops"]), generic=_longest_first(r["generic_subjects"]),
         threshold_after=_longest_first(r["threshold_after"]), peel=peel,
         mild=frozenset([w for w, _ in qb] + list(r["filler"])),
+        peel_set=frozenset(peel) | frozenset(r["rank_verbs"]),
     )
 
 
@@ -293,7 +295,8 @@ def _post_noun(after: str, w: _Words) -> str:
     i, depth = 0, 0
     while i < len(tokens):
         tok = tokens[i]
-        if depth == 0 and (tok in POST_STOPS or regex.search(r"\d", tok) or tok in "，。；、："):
+        if depth == 0 and (tok in POST_STOPS or tok in w.stops or tok in w.peel_set
+                           or regex.search(r"\d", tok) or tok in "，。；、："):
             break
         depth += sum(tok.count(c) for c in OPENERS) - sum(tok.count(c) for c in CLOSERS)
         noun.append(tok)
@@ -500,6 +503,13 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     return _Binding(tuple(_split_coordinated(subject, shared=shared)), qualifier, kind, direction, base, scope, rule)
 
 
+def _is_article(sent: str, q: Quantity) -> bool:
+    """`一个部门牵头`, `一年`, `一届`: 一 with a measure word is an article, not a count, unless a
+    level word governs it (达到一个, 新增一家)."""
+    return q.value_raw[:1] == "一" and q.value == 1 and not regex.search(r"(?:达到?|为|新增|增加|共|仅|只有?)$",
+                                                                          sent[:q.start])
+
+
 def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
     """A number that names a class or threshold (`过三千亿元城市`, `亿元以上项目`, `万亿级`), or a
     measurement inside a statistic's name (`日最大8小时平均浓度`, `3岁以下婴幼儿`)."""
@@ -596,7 +606,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
     pending: list[str] = []  # subjects still to hand out to the numbers after 分别
     one_year = bool(ctx.period) and "-" not in ctx.period
     for q in find_quantities(text):
-        if _inside_quotes(text, q.start) or _is_threshold(text, q, w):
+        if _inside_quotes(text, q.start) or _is_threshold(text, q, w) or _is_article(text, q):
             continue
         left, right = _clause_bounds(text, q.start)
         between = text[prev_q.end:q.start] if prev_q is not None else ""
