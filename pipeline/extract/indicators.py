@@ -42,7 +42,7 @@ COUNTER_UNITS = frozenset("个 项 家 所 座 件 次 轮 条 批 只 处 张 �
 POST_STOPS = frozenset(("获批", "入选", "入围", "投产", "建成", "进入", "通过", "发行", "跻身", "完成", "实现",
                         "获得", "列入", "纳入", "全部", "全面", "成功", "达到", "达", "的", "和", "与", "及", "被",
                         "获", "已", "均", "分别", "等", "在", "累计", "共", "占", "连续", "保持", "实施", "开展"))
-CHANGE_HEADS = ("增长", "增速", "增幅", "涨幅", "降幅")
+CHANGE_HEADS = ("增长", "增速", "增幅", "涨幅", "降幅", "增长目标")
 POST_VERBS = frozenset(("获批", "入选", "入围", "进入", "通过", "发行", "跻身", "获得", "列入", "纳入"))
 POST_NOT_NOUN = ("以上", "左右", "以下", "以内", "上下", "的", "，", "、")
 
@@ -461,6 +461,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     if "连续" in words and q.unit in STREAK_UNITS:
         kind, direction, base = "level", "", ""
         tail = regex.split(r"[，。；：,;]", after, maxsplit=1)[0]
+        if tail.startswith("、"):  # A连续8年、B连续5年保持X: the streaks share the predicate after the last
+            tail = regex.split(r"连续[\d一二三四五六七八九十两]+(?:个)?(?:年|次|月|季度|届|天)", tail)[-1]
         subject = subject + tail if subject else tail
         rule += "+streak"
     elif (de := _de_noun(after, w)) and de.endswith(CHANGE_HEADS):
@@ -488,7 +490,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     if not subject:
         return None
     if kind == "level" and not q.is_rank and "streak" not in rule:
-        for noun, d in w.change_nouns + (("增长", "up"),):
+        for noun, d in w.change_nouns + (("增长", "up"), ("增长目标", "up")):
             if subject.endswith(noun):
                 kind, direction, rule = "change", d, rule + "+change-noun"
                 break
