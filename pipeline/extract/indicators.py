@@ -16,6 +16,7 @@ import regex
 
 from pipeline.extract.catalogue import canonical_indicator
 from pipeline.extract.numbers import find_quantities
+from pipeline.extract.places import lookup
 from pipeline.records import Doc, Indicator, Quantity, Sentence
 from pipeline.rules import load_yaml
 from pipeline.text.segment import tokenizer
@@ -27,6 +28,8 @@ YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年"
 SENTENCE_HEAD_TIME = regex.compile(r"^(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
 BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?")
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
+REGION_WORDS = ("都市圈", "经济圈", "城市群", "片区", "地区", "新区", "高新区", "开发区", "经济区", "市场", "籍")
+FACILITY_WORDS = ("港", "机场", "平原", "经济区", "航运", "都市圈", "大学", "集团")
 PROGRAM_HEADS = regex.compile(r"(?:行动|计划|规划|攻坚|工程|专项|禁渔)")
 NAME_UNITS = frozenset(("小时", "岁", "天", "日", "分钟", "米", "千米", "公里"))
 NAME_UNIT_OK = "左右|以内|增长|下降|提高|比上|同比|较上|之间|上下|的|和|及|与|等|，|。|、|；|内|以上|以下|[，。；、]"
@@ -354,8 +357,9 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
     if not shared and (any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1])
                        or regex.search("[和及与]", parts[-1])):
         return [subject]
-    first, last = tokenizer().lcut(parts[0]), tokenizer().lcut(parts[-1])
-    head = "".join(last[len(first):]) if len(last) > len(first) else ""
+    # parallel items: what the last item has beyond the first item's length is the shared head
+    first, last = parts[0], parts[-1]
+    head = last[len(first):] if len(last) > len(first) + 1 else ""
     out = []
     for p in parts[:-1]:
         if head and not p.endswith(head) and p[-1] != head[-1]:
@@ -635,16 +639,37 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
         for subject in binding.subjects:
             if subject in w.generic and prev_subject:
                 subject = _restore_head(prev_subject, subject, w)
+            place, place_code = _governing_place(subject, doc)
             out.append(Indicator(
                 sent_id=sent.sent_id, start=sent.start + q.start, end=sent.start + q.end, evidence=text,
                 subject=subject, indicator=canonical_indicator(subject), value=q.value, unit=q.unit,
                 value_raw=q.value_raw, qualifier=binding.qualifier, kind=binding.kind,
                 direction=binding.direction if binding.kind == "change" else "",
                 base=binding.base if binding.kind == "change" else "", modality=modality, period=period,
-                place=doc.meta.region, place_code=doc.meta.region_code, scope=binding.scope, rule=binding.rule,
+                place=place, place_code=place_code, scope=binding.scope, rule=binding.rule,
             ))
             prev_subject = subject
     return out
+
+
+def _governing_place(subject: str, doc: Doc) -> tuple[str, str]:
+    """The named administrative place a subject starts with (`泸州经济总量` → 泸州市), else the
+    document's region (SPEC §2 place). Short forms count only inside the document's province, and
+    a place that only qualifies a region (`武汉都市圈`) is no governing place."""
+    region = doc.meta.region_code
+    if "、" in subject:  # several places → the document's region
+        return doc.meta.region, doc.meta.region_code
+    for n in range(min(len(subject) - 1, 9), 1, -1):
+        head, rest = subject[:n], subject[n:]
+        if rest.startswith(REGION_WORDS) or any(w in rest[:4] for w in FACILITY_WORDS) or lookup(rest[:2]):
+            continue
+        full = head.endswith(("省", "市", "县", "区", "州", "盟", "旗"))
+        for div in lookup(head):
+            if div.code == region or div.code[:2] == "00":
+                continue
+            if full or (region and div.code[:2] == region[:2] and div.level in ("prefecture", "county")):
+                return div.name, div.code
+    return doc.meta.region, doc.meta.region_code
 
 
 def _own_qualifier(sent: str, q: Quantity, right: int, w: _Words) -> str:
