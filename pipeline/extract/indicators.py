@@ -37,7 +37,7 @@ OTHER_BASE = regex.compile(r"(?:比|较)(?:年初|常年|前三季度|上半年|
 LEADING_BASE = regex.compile(r"^(?:比|较)(?:上年|去年|年初|20\d\d年)(?:同期|末|预算)?")
 LEADING_TIME = regex.compile(r"^(?:到|至|截至|在)?20\d\d年(?:底|末)?")
 TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|是20\d\d年的|比上年?末?|每年|始终|全部|首次|继续|持续)+$")
-FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)")
+FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
 STREAK_UNITS = frozenset(("年", "次", "月", "个月", "季度", "届", "天"))
@@ -272,8 +272,10 @@ def _cut_subject(rest: str, w: _Words) -> str:
     for i, tok in enumerate(tokens):
         if tok in w.stops:
             start = i + 1
-    subject = "".join(tokens[start:])
-    if start > 1 and subject in w.generic:
+    subject = regex.sub(r"(?:20\d\d年)?的$", "", "".join(tokens[start:]))
+    if not subject and start > 1:  # 人均地区生产总值从2020年的…: the subject stands before 从
+        subject = "".join(t for t in tokens[: start - 1] if t not in w.stops)
+    elif start > 1 and subject in w.generic:
         owner = "".join(t for t in tokens[: start - 1] if t not in w.stops)
         subject = owner + subject
     elif len(subject) <= 2 and start > 1:
@@ -298,8 +300,9 @@ def _post_noun(after: str, w: _Words) -> str:
     i, depth = 0, 0
     while i < len(tokens):
         tok = tokens[i]
-        if depth == 0 and (tok in POST_STOPS or tok in w.stops or tok in w.peel_set
-                           or regex.search(r"\d", tok) or tok in "，。；、："):
+        joins_short = tok in ("和", "及", "与") and 0 < len("".join(noun)) <= 2  # 44条国际及地区航线
+        if depth == 0 and not joins_short and (tok in POST_STOPS or tok in w.stops or tok in w.peel_set
+                                               or regex.search(r"\d", tok) or tok in "，。；、："):
             break
         depth += sum(tok.count(c) for c in OPENERS) - sum(tok.count(c) for c in CLOSERS)
         noun.append(tok)
@@ -545,7 +548,7 @@ def _stated_period(text: str, w: _Words) -> str:
         return f"{m.group(1)}-{m.group(2)}"
     for m in YEAR_IN_CLAUSE.finditer(text):
         before, after = text[max(0, m.start() - 1):m.start()], text[m.end():m.end() + 2]
-        if before in ("比", "较", "是", "于", "与", "从", "由") or after.startswith(("以来", "起", "的", "同期", "底", "末")):
+        if before in ("比", "较", "是", "于", "与", "从", "由") or after.startswith(("以来", "起", "同期", "底", "末")):
             continue
         return m.group(1)
     for name, a, b in w.plan_spans:
