@@ -151,7 +151,8 @@ def _heading_context(heading: str, review: int, w: _Words) -> _Context | None:
         return None
     future = str(review + 1)
     if any(k in heading for k in ("回顾", "过去", "建设情况", "主要工作", "工作总结", "主要成绩")):
-        return _Context(str(review), False)
+        five = any(k in heading for k in ("五年", "十四五", "“十四五”")) and str(review) not in heading
+        return _Context(_span(review - 4, review) if five else str(review), False)
     for name, a, b in w.plan_spans:
         if name in heading and a > review:
             return _Context(_span(a, b), True)
