@@ -6,12 +6,14 @@ run, caches the result and writes the tables.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from pipeline.ingest import ingest_bytes
 from pipeline.records import Doc, DocResult, PipelineError, RawText
 from pipeline.text.metadata import apply_override, infer_meta
 from pipeline.text.normalize import normalize
 from pipeline.text.structure import paragraphs, sections, sentences
+from pipeline.text.tables import locate_tables, mark_table_rows
 
 MAX_CHARS = 2_000_000
 
@@ -35,10 +37,11 @@ def build_doc(raw: RawText, *, doc_id: str, source: str, meta_override: dict | N
         raise PipelineError("empty", f"{source}: no text after normalization", stage="normalize")
     paras = paragraphs(text)
     secs = sections(text, paras, norm.boilerplate)
-    sents = sentences(text, paras, secs, norm.boilerplate)
+    tables = locate_tables(raw.tables, norm)
+    sents = mark_table_rows(text, sentences(text, paras, secs, norm.boilerplate), tables)
     meta = apply_override(infer_meta(text, norm.boilerplate, region_of=_region_of), meta_override)
     return Doc(doc_id=doc_id, source=source, text=text, meta=meta, sections=secs, sentences=sents,
-               boilerplate=norm.boilerplate, paragraphs=paras)
+               boilerplate=norm.boilerplate, paragraphs=paras, tables=tables)
 
 
 def extract(doc: Doc) -> dict:
@@ -47,9 +50,14 @@ def extract(doc: Doc) -> dict:
     from pipeline.extract.organizations import extract_organizations
     from pipeline.extract.places import extract_places
     from pipeline.extract.policies import extract_policies
+    from pipeline.extract.tables import extract_table_indicators
 
+    # Table rows are read cell by cell; the running-text binder sees them as left out.
+    prose = replace(doc, sentences=tuple(replace(s, boilerplate=True) if s.table else s for s in doc.sentences))
+    indicators = sorted((*extract_indicators(prose), *extract_table_indicators(doc, doc.tables)),
+                        key=lambda i: (i.start, i.end))
     return dict(
-        indicators=extract_indicators(doc),
+        indicators=tuple(indicators),
         places=extract_places(doc),
         policies=extract_policies(doc),
         organizations=extract_organizations(doc),

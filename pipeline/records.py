@@ -36,6 +36,30 @@ class Warning_:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table as the document lays it out: caption, unit line, header and body rows.
+
+    Rows are a rectangular grid: a cell merged across columns or rows is repeated in every grid
+    position it covers.  The table is also rendered into the text, one line per row with cells
+    separated by tabs; `row_starts[i]` is the offset of row i's line (header rows first) and
+    `cell_index[i][j]` the index of grid cell j among that line's tab-separated cells, -1 where
+    the position is covered by a merged cell written elsewhere.  Offsets are raw-text offsets in
+    `RawText.tables` and normalized-text offsets in `Doc.tables`.
+    """
+
+    table_id: str
+    caption: str
+    unit_note: str
+    header: tuple[tuple[str, ...], ...]
+    body: tuple[tuple[str, ...], ...]
+    position: tuple[int, int]
+    row_starts: tuple[int, ...]
+    cell_index: tuple[tuple[int, ...], ...]
+    page: int = 1
+    problem: str = ""  # why the table is not read (ragged rows, no header row), else ""
+
+
+@dataclass(frozen=True)
 class RawText:
     """What ingest returns: the document's text before normalization, and where it came from.
 
@@ -48,6 +72,7 @@ class RawText:
     encoding: str = "utf-8"
     line_pages: tuple[int, ...] = ()
     warnings: tuple[Warning_, ...] = ()
+    tables: tuple[Table, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +107,7 @@ class Sentence:
     text: str
     paragraph: int = 0  # index of the paragraph the sentence is in
     boilerplate: bool = False
+    table: str = ""  # table_id when the sentence is a rendered table row
 
 
 @dataclass(frozen=True)
@@ -119,6 +145,7 @@ class Doc:
     boilerplate: tuple[tuple[int, int], ...] = ()
     paragraphs: tuple[tuple[int, int], ...] = ()
     section_periods: tuple[Period, ...] = field(default=())
+    tables: tuple[Table, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +192,9 @@ class Indicator:
     place_code: str
     scope: str
     rule: str = ""
+    table_id: str = ""  # the table, row and column of a table cell; "", -1, -1 in running text
+    row: int = -1
+    col: int = -1
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the extension unless the content says otherwise: a PDF saved as `.txt` or a web 
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import pathlib
@@ -111,9 +112,7 @@ def ingest_bytes(data: bytes, name: str) -> RawText:
     if not raw.text.strip():
         raise PipelineError("empty", f"{name}: no text found in the {fmt} file")
     if warning:
-        return RawText(
-            raw.text, raw.fmt, raw.encoding, raw.line_pages, (warning, *raw.warnings)
-        )
+        return dataclasses.replace(raw, warnings=(warning, *raw.warnings))
     return raw
 
 

@@ -19,6 +19,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from pipeline.ingest.base import MAX_INFLATE_RATIO, MAX_MEMBER_BYTES, single_page
+from pipeline.ingest.tables import Cell, tables_from_lines
 from pipeline.records import PipelineError, RawText
 
 _CELL_SPACE = regex.compile(r"\s*[\t\n]\s*")
@@ -36,8 +37,19 @@ def read_docx(data: bytes, name: str) -> RawText:
         raise PipelineError(
             "unreadable", f"{name}: not a readable Word document ({type(e).__name__}: {e})"
         ) from e
-    text = "\n".join(_block_lines(document.element.body, document))
-    return RawText(text=text, fmt="docx", encoding="", line_pages=single_page(text))
+    lines: list[str] = []
+    found: list[tuple[range, list[list[Cell]]]] = []
+    for block in _block_lines(document.element.body, document):
+        if isinstance(block, str):
+            lines.append(block)
+        else:
+            rendered = list(_table_lines(block))
+            found.append((range(len(lines), len(lines) + len(rendered)), _table_cells(block)))
+            lines.extend(rendered)
+    text = "\n".join(lines)
+    tables, warnings = tables_from_lines(lines, found, name=name)
+    return RawText(text=text, fmt="docx", encoding="", line_pages=single_page(text),
+                   warnings=warnings, tables=tables)
 
 
 def check_archive(data: bytes, name: str) -> None:
@@ -78,13 +90,13 @@ def check_archive(data: bytes, name: str) -> None:
         )
 
 
-def _block_lines(container: BaseOxmlElement, parent: Document) -> Iterator[str]:
-    """Paragraphs and tables of a body (or content control) in the order they appear."""
+def _block_lines(container: BaseOxmlElement, parent: Document) -> Iterator[str | Table]:
+    """Paragraphs (as text) and tables of a body (or content control) in the order they appear."""
     for child in container.iterchildren():
         if child.tag == _P:
             yield Paragraph(child, parent).text
         elif child.tag == _TBL:
-            yield from _table_lines(Table(child, parent))
+            yield Table(child, parent)
         elif child.tag == _SDT:
             content = child.find(_SDT_CONTENT)
             if content is not None:
@@ -97,12 +109,21 @@ def _table_lines(table: Table) -> Iterator[str]:
     Cells are read from the row's own `w:tc` elements: a horizontally merged cell appears once
     and the continuation of a vertically merged cell is empty, so no text is repeated.
     """
+    for row in _table_cells(table):
+        yield "\t".join(cell.text for cell in row)
+
+
+def _table_cells(table: Table) -> list[list[Cell]]:
+    """Each row's own cells with their column spans; a vertical merge's continuation is empty."""
+    rows = []
     for row in table.rows:
         cells = []
         for tc in row._tr.tc_lst:
             v_merge = tc.tcPr.find(_V_MERGE) if tc.tcPr is not None else None
             if v_merge is not None and v_merge.get(_VAL, "continue") == "continue":
-                cells.append("")
+                cells.append(Cell("", colspan=tc.grid_span, covered="up"))
             else:
-                cells.append(_CELL_SPACE.sub(" ", _Cell(tc, table).text).strip())
-        yield "\t".join(cells)
+                text = _CELL_SPACE.sub(" ", _Cell(tc, table).text).strip()
+                cells.append(Cell(text, colspan=tc.grid_span))
+        rows.append(cells)
+    return rows

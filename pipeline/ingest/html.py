@@ -19,6 +19,7 @@ from bs4 import (
 )
 
 from pipeline.ingest.base import single_page
+from pipeline.ingest.tables import MAX_SPAN, Cell, tables_from_lines
 from pipeline.ingest.txt import decode_text
 from pipeline.records import RawText
 
@@ -69,7 +70,9 @@ def read_html(data: bytes, name: str) -> RawText:
         root = main
     lines.extend(_lines(root))
     text = "\n".join(lines)
-    return RawText(text=text, fmt="html", encoding=encoding, line_pages=single_page(text))
+    tables, warnings = tables_from_lines(lines, _tables(root, lines), name=name)
+    return RawText(text=text, fmt="html", encoding=encoding, line_pages=single_page(text),
+                   warnings=warnings, tables=tables)
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
@@ -156,3 +159,44 @@ def _render(node: Tag, out: list[str]) -> None:
             out.append("\n")
         else:
             _render(child, out)
+
+
+def _row_line(tr: Tag) -> str:
+    """A row as `_render` writes it."""
+    return "\t".join(
+        _INLINE_SPACE.sub(" ", cell.get_text(" ")).strip()
+        for cell in tr.find_all(_CELL_TAGS, recursive=False)
+    ).strip(" ")
+
+
+def _span(cell: Tag, attr: str) -> int:
+    value = regex.match(r"\s*(\d+)", str(cell.get(attr, "1")))
+    return min(max(int(value.group(1)), 1), MAX_SPAN) if value else 1
+
+
+def _tables(root: Tag, lines: list[str]) -> list[tuple[list[int], list[list[Cell]]]]:
+    """Every innermost `<table>` with the line of each of its rendered rows (found in order)."""
+    found = []
+    cursor = 0
+    for table in root.find_all("table"):
+        if table.find("table") is not None:
+            continue  # a layout table around other content
+        numbers: list[int] = []
+        rows: list[list[Cell]] = []
+        for tr in table.find_all("tr"):
+            if tr.find_parent("table") is not table:
+                continue
+            line = _row_line(tr)
+            if not line:
+                continue
+            at = next((n for n in range(cursor, len(lines)) if lines[n] == line), -1)
+            if at < 0:
+                continue
+            cursor = at + 1
+            numbers.append(at)
+            rows.append([Cell(_INLINE_SPACE.sub(" ", c.get_text(" ")).strip(), colspan=_span(c, "colspan"),
+                              rowspan=_span(c, "rowspan"))
+                         for c in tr.find_all(_CELL_TAGS, recursive=False)])
+        if len(rows) >= 2:
+            found.append((numbers, rows))
+    return found

@@ -18,6 +18,8 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.ingest.base import MAX_CHARS
+from pipeline.ingest.pdf_tables import in_table, page_tables
+from pipeline.ingest.tables import Cell, is_figure, tables_from_lines
 from pipeline.records import PipelineError, RawText, Warning_
 
 # CJK glyphs are as wide as their font size; a gap under 40 % of it is spacing, not a space.
@@ -48,6 +50,8 @@ _TITLE_SIZE_FACTOR = 1.2
 class _Line:
     text: str
     size: float  # largest font size in the line
+    cells: tuple[str | None, ...] | None = None  # a table row: its cells (None: covered by a merge)
+    table: int = -1  # the table (numbered through the document) the row belongs to
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,13 @@ def read_pdf(data: bytes, name: str) -> RawText:
         raise PipelineError("unreadable", f"{name}: not a readable PDF ({e!r})") from e
     with pdf:
         pages, warnings = _read_pages(pdf, name)
-    pages = _strip_running_lines(pages)
-    text, line_pages = _join_pages(pages)
+    pages = _merge_continued_tables(_strip_running_lines(pages))
+    text, line_pages, owners = _join_pages(pages)
+    lines = text.split("\n")
+    tables, table_warnings = tables_from_lines(lines, _table_rows(owners), name=name, line_pages=line_pages)
     return RawText(
-        text=text, fmt="pdf", encoding="", line_pages=line_pages, warnings=tuple(warnings)
+        text=text, fmt="pdf", encoding="", line_pages=line_pages,
+        warnings=(*warnings, *table_warnings), tables=tables,
     )
 
 
@@ -99,11 +106,12 @@ def _read_pages(pdf: pdfplumber.PDF, name: str) -> tuple[list[_Page], list[Warni
         raise PipelineError("unreadable", f"{name}: the PDF has no pages")
     pages: list[_Page] = []
     warnings: list[Warning_] = []
-    damaged = scanned = n_chars = 0
+    damaged = scanned = n_chars = n_tables = 0
     for number, page in enumerate(raw_pages, start=1):
         try:
             page = page.dedupe_chars()
             lines = page.extract_text_lines(x_tolerance_ratio=_X_TOLERANCE_RATIO)
+            tables = page_tables(page, lines, x_tolerance_ratio=_X_TOLERANCE_RATIO)
             has_images = bool(page.images)
         except Exception as e:
             damaged += 1
@@ -128,10 +136,19 @@ def _read_pages(pdf: pdfplumber.PDF, name: str) -> tuple[list[_Page], list[Warni
                 )
             )
         kept = []
+        placed: set[int] = set()
         for line in lines:
+            table = in_table(line, tables)
+            size = max(c["size"] for c in line["chars"])
+            if table is not None:
+                if id(table) not in placed:  # the table's rows replace its lines, where it starts
+                    placed.add(id(table))
+                    kept.extend(_row_lines(table.rows, size, n_tables))
+                    n_tables += 1
+                continue
             line_text = _CID.sub("", line["text"]).replace("\ufffd", "").strip()
             if line_text:
-                kept.append(_Line(line_text, max(c["size"] for c in line["chars"])))
+                kept.append(_Line(line_text, size))
         if not kept:
             if has_images:
                 scanned += 1
@@ -189,6 +206,8 @@ def _strip_running_lines(pages: list[_Page]) -> list[_Page]:
     running_bottom = {k for k, n in bottom.items() if n >= needed}
 
     def running(page: _Page, line: _Line, keys: set[str]) -> bool:
+        if line.cells is not None:
+            return False  # a table's header row repeated on every page is not a running header
         if _PAGE_NUMBER.fullmatch(_SPACE.sub("", line.text)):
             return True
         if _key(line.text) not in keys:
@@ -214,19 +233,69 @@ def _strip_running_lines(pages: list[_Page]) -> list[_Page]:
     return stripped
 
 
-def _join_pages(pages: list[_Page]) -> tuple[str, tuple[int, ...]]:
+def _join_pages(pages: list[_Page]) -> tuple[str, tuple[int, ...], list[_Line | None]]:
     """Join pages; a blank line marks a page break only where a sentence ends there.
 
     A page whose last line does not end a sentence continues on the next page, so the two are
     joined with a plain line break that normalization treats like any other wrapped line.  The
-    blank line, where there is one, counts as the last line of the earlier page.
+    blank line, where there is one, counts as the last line of the earlier page.  `owners[i]` is
+    the `_Line` of output line i (None for the blank lines).
     """
     lines: list[str] = []
     line_pages: list[int] = []
+    owners: list[_Line | None] = []
     for page in pages:
-        if lines and lines[-1][-1] in _SENTENCE_END:
+        if lines and lines[-1] and lines[-1][-1] in _SENTENCE_END:
             lines.append("")
             line_pages.append(line_pages[-1])
+            owners.append(None)
         lines.extend(line.text for line in page.lines)
         line_pages.extend([page.number] * len(page.lines))
-    return "\n".join(lines), tuple(line_pages)
+        owners.extend(page.lines)
+    return "\n".join(lines), tuple(line_pages), owners
+
+
+def _row_lines(rows: tuple[tuple[str | None, ...], ...], size: float, table: int) -> list[_Line]:
+    """A table rendered one line per row, cells separated by tabs."""
+    return [_Line("\t".join(c or "" for c in row), size, cells=row, table=table) for row in rows]
+
+
+def _merge_continued_tables(pages: list[_Page]) -> list[_Page]:
+    """A table that ends one page and starts the next with the same columns continues there: its
+    repeated header rows are dropped and its rows join the table of the earlier page."""
+    out = list(pages)
+    for k in range(1, len(out)):
+        before, after = out[k - 1].lines, out[k].lines
+        if not before or not after or before[-1].cells is None or after[0].cells is None:
+            continue
+        first = [line for line in before if line.table == before[-1].table]
+        head = [line for line in after if line.table == after[0].table]
+        if len(first[0].cells) != len(head[0].cells):
+            continue
+        repeated = 0
+        while repeated < min(len(first), len(head)) and head[repeated].cells == first[repeated].cells:
+            repeated += 1
+        if not repeated and not any(is_figure(c or "") for c in head[0].cells[1:]):
+            continue  # a new table with its own header
+        rest = tuple(
+            _Line(line.text, line.size, line.cells, first[0].table) if line.table == head[0].table else line
+            for line in after[repeated:]
+        )
+        out[k] = _Page(out[k].number, rest, out[k].body_size)
+    return out
+
+
+def _table_rows(owners: list[_Line | None]) -> list[tuple[list[int], list[list[Cell]]]]:
+    """Line numbers and cells of every table, in order."""
+    groups: dict[int, tuple[list[int], list[list[Cell]]]] = {}
+    for n, line in enumerate(owners):
+        if line is None or line.cells is None:
+            continue
+        numbers, rows = groups.setdefault(line.table, ([], []))
+        numbers.append(n)
+        body = any(is_figure(c or "") for c in line.cells[1:])
+        rows.append([
+            Cell(c) if c is not None else Cell("", covered="" if body and j else "left" if j else "up")
+            for j, c in enumerate(line.cells)
+        ])
+    return list(groups.values())

@@ -98,6 +98,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("place_code", "6-digit division code of place"),
         _c("scope", "comparison set of a rank (中部六省, 全国), else \"\""),
         _c("rule", "the rule that produced the row"),
+        _c("table_id", "the table a cell figure comes from (documents' tables t1, t2, …), \"\" in running text"),
+        _c("row", "0-based row of the cell in its table, header rows included; -1 in running text", type="int"),
+        _c("col", "0-based column of the cell in its table; -1 in running text", type="int"),
     ),
     "places": (
         ROW_ID, DOC_ID, SENT_ID, START, END, MENTION,

@@ -62,13 +62,15 @@ class _Line:
     kind: str  # blank / furniture / byline / caption / closed (never joined after) / body
 
 
-def _classify(lines: list[tuple[int, str]]) -> list[_Line]:
+def _classify(lines: list[tuple[int, str]], table_rows: frozenset[int] = frozenset()) -> list[_Line]:
     rules = _rules()
     out: list[_Line] = []
     for start, text in lines:
         s = text.strip()
         if not s:
             kind = "blank"
+        elif start in table_rows:
+            kind = "closed"  # a table row is never joined to the next line
         elif any(p.search(s) for p in rules.furniture):
             kind = "furniture"
         elif any(p.search(s) for p in rules.byline):
@@ -149,7 +151,7 @@ def normalize(raw: RawText) -> Normalized:
     for piece in text.split("\n"):
         lines.append((pos, piece))
         pos += len(piece) + 1
-    classified = _classify(lines)
+    classified = _classify(lines, frozenset(s for t in raw.tables for s in t.row_starts))
     terminal = _rules().terminal
     out: list[str] = []
     to_raw: list[int] = []
