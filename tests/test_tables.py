@@ -187,3 +187,32 @@ def test_docx_merged_header_unit_line_and_percent_cells() -> None:
         ("t1", 3, 1, "收入", 479890000000.0, "元", "4798.9", "江西省", "2021", "level", ""),
         ("t1", 3, 2, "占比", 100.0, "%", "100%", "江西省", "2021", "level", ""),
     ]
+
+
+def test_unit_column_and_measure_labels() -> None:
+    page = """<html><body><article><h1>2021年江西省国民经济和社会发展统计公报</h1>
+<p>表1 2021年规模以上工业主要产品产量</p>
+<table>
+<tr><td>指标</td><td>单位</td><td>产量</td><td>比上年增长%</td></tr>
+<tr><td>发电量</td><td>亿千瓦时</td><td>1598.3</td><td>12.4</td></tr>
+<tr><td>  其中：水电</td><td>亿千瓦时</td><td>110.2</td><td>-8.9</td></tr>
+<tr><td>钢材</td><td>万吨</td><td>3230.5</td><td>—</td></tr>
+</table></article></body></html>"""
+    _, rows = rows_of(page.encode("utf-8"), "产品.html")
+    assert rows == [
+        ("t1", 1, 2, "发电量", 159830000000.0, "千瓦时", "1598.3", "江西省", "2021", "level", ""),
+        ("t1", 1, 3, "发电量", 12.4, "%", "12.4", "江西省", "2021", "change", "up"),
+        ("t1", 2, 2, "水电产量", 11020000000.0, "千瓦时", "110.2", "江西省", "2021", "level", ""),
+        ("t1", 2, 3, "水电产量", 8.9, "%", "8.9", "江西省", "2021", "change", "down"),
+        ("t1", 3, 2, "钢材产量", 32305000.0, "吨", "3230.5", "江西省", "2021", "level", ""),
+    ]
+
+
+def test_two_column_prose_page_is_not_a_table() -> None:
+    def two_columns(c: canvas.Canvas) -> None:
+        c.setFont(FONT, 11)
+        for k in range(6):
+            c.drawString(72, 760 - 18 * k, "全省坚持生态优先绿色发展推进")
+            c.drawString(330, 760 - 18 * k, "城乡融合发展民生持续改善稳定")
+    raw = ingest_bytes(_pdf(two_columns), "两栏.pdf")
+    assert raw.tables == ()

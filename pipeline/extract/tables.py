@@ -8,6 +8,7 @@ ingest (ragged rows, no header row) yield nothing: their figures are not guessed
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -18,7 +19,7 @@ from pipeline.extract.catalogue import canonical_indicator
 from pipeline.extract.numbers import find_quantities
 from pipeline.extract.places import Division, division, lookup
 from pipeline.ingest.tables import rules as cell_rules
-from pipeline.records import Doc, Indicator, Table
+from pipeline.records import Doc, Indicator, Sentence, Table
 from pipeline.rules import load_yaml
 
 PAREN = regex.compile(r"[（(]([^()（）]*)[)）]")
@@ -39,6 +40,7 @@ class _Rules:
     unit_columns: frozenset[str]
     caption_noise: regex.Pattern
     empty: frozenset[str]
+    measures: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +56,7 @@ def _rules() -> _Rules:
         unit_columns=frozenset(r["unit_columns"]),
         caption_noise=regex.compile(r["caption_noise"]),
         empty=frozenset(r["empty_cells"]),
+        measures=tuple(r["measure_suffixes"]),
     )
 
 
@@ -174,13 +177,14 @@ def _caption_subject(caption: str) -> str:
 def extract_table_indicators(doc: Doc, tables: tuple[Table, ...]) -> tuple[Indicator, ...]:
     """Every figure cell of every readable table, in text order (tables carry normalized offsets)."""
     rows: list[Indicator] = []
+    starts = [s.start for s in doc.sentences]
     for table in tables:
         if not table.problem and table.header and table.body:
-            rows.extend(_table_rows(doc, table))
+            rows.extend(_table_rows(doc, table, starts))
     return tuple(rows)
 
 
-def _table_rows(doc: Doc, table: Table) -> list[Indicator]:
+def _table_rows(doc: Doc, table: Table, starts: list[int]) -> list[Indicator]:
     r = _rules()
     width = len(table.header[0])
     columns = [_column(list(dict.fromkeys(h[j] for h in table.header))) for j in range(width)]
@@ -210,7 +214,7 @@ def _table_rows(doc: Doc, table: Table) -> list[Indicator]:
                 continue
             col = columns[j]
             start, end = span[0] + fig.start, span[0] + fig.end
-            subject = _subject(label, col, columns, j, caption_subject, place is not None or total)
+            subject = _subject(label, col, columns, j, caption_subject, place is not None or total, r)
             if not subject:
                 continue
             unit = fig.unit or col.unit or row_unit or table_unit
@@ -219,7 +223,7 @@ def _table_rows(doc: Doc, table: Table) -> list[Indicator]:
                 direction = "down" if direction == "up" else "up"
             value = fig.value * (unit.factor if unit and fig.unit is None else Decimal(1))
             where = place if place is not None else (None if label == "全国" else region)
-            sent = next((s for s in doc.sentences if s.start <= start < s.end), None)
+            sent = _sentence_at(doc, starts, start)
             out.append(Indicator(
                 sent_id=sent.sent_id if sent else -1, start=start, end=end,
                 evidence=sent.text if sent else doc.text[span[0]:span[1]],
@@ -235,9 +239,11 @@ def _table_rows(doc: Doc, table: Table) -> list[Indicator]:
     return out
 
 
-def _subject(label: str, col: _Column, columns: list[_Column], j: int, caption: str, by_place: bool) -> str:
-    """Row label and column name; a place label leaves the column (or caption) to name the measure;
-    a change column without a name of its own measures the column to its left."""
+def _subject(label: str, col: _Column, columns: list[_Column], j: int, caption: str, by_place: bool,
+             r: _Rules) -> str:
+    """Row label and column name; a place label leaves the column (or caption) to name the measure,
+    a label that already names a measure (发电量) keeps it; a change column without a name of its
+    own measures the column to its left."""
     name = col.name
     if not name and col.kind == "change":
         name = next((c.name for c in reversed(columns[1:j]) if c.name and c.kind == "level"), "")
@@ -245,9 +251,15 @@ def _subject(label: str, col: _Column, columns: list[_Column], j: int, caption: 
         return name or caption
     if not label:
         return name
-    if not name or name in label:
+    if not name or name in label or label.endswith(r.measures):
         return label
     return label + name
+
+
+def _sentence_at(doc: Doc, starts: list[int], pos: int) -> Sentence | None:
+    i = bisect.bisect_right(starts, pos) - 1
+    sent = doc.sentences[i] if i >= 0 else None
+    return sent if sent is not None and sent.start <= pos < sent.end else None
 
 
 def _cell_span(text: str, table: Table, i: int, j: int) -> tuple[int, int] | None:

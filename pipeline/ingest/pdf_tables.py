@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.ingest.tables import is_figure
+
 ROW_SLACK = 1.0  # points a text line may stick out of a table's box and still belong to it
 GAP_FACTOR = 1.5  # a gap wider than this many font sizes separates two columns
 MIN_ROWS = 3  # an unruled table needs at least a header and two body rows
+MAX_CELL = 24  # characters; longer runs are text columns of a two-column page, not cells
 RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -92,7 +95,10 @@ def _unruled(lines: list[dict]) -> list[PageTable]:
     block: list[tuple[dict, list]] = []
 
     def close() -> None:
-        if len(block) >= MIN_ROWS:
+        cells = [[text for _, _, text in runs] for _, runs in block]
+        with_figures = sum(any(is_figure(c) for c in row[1:]) for row in cells)
+        if (len(block) >= MIN_ROWS and 2 * with_figures >= len(block)
+                and all(len(c) <= MAX_CELL for row in cells for c in row)):
             found.append(PageTable(
                 top=min(line["top"] for line, _ in block), bottom=max(line["bottom"] for line, _ in block),
                 x0=min(line["x0"] for line, _ in block), x1=max(line["x1"] for line, _ in block),
