@@ -36,16 +36,36 @@ class _Rules:
     institutions: regex.Pattern
     institution_type: dict[str, str]
     institution_min_core: dict[str, int]
+    suffix_min_core: dict[str, int]
     designation_tails: tuple[str, ...]
     not_before_level: str
     not_after_institution: tuple[str, ...]
     generic_institution_cores: frozenset[str]
     enterprise_context: regex.Pattern
     foreign: regex.Pattern
+    branch_re: regex.Pattern
+    generic_prefix_re: regex.Pattern
+    counted_before: regex.Pattern
+    counted_after: regex.Pattern
+    institution_left_stops: tuple[str, ...]
 
 
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def _division_names(*, short: bool) -> list[str]:
+    """Full names of the gazetteer's divisions (长沙市, 宁夏回族自治区), with their short forms
+    (湖南, 茂名) when asked; one- and two-character full names (城区) are left out."""
+    from pipeline.extract.places import _gazetteer
+
+    names = []
+    for div in _gazetteer().divisions.values():
+        if len(div.name) >= 3:
+            names.append(div.name)
+        if short:
+            names.extend(s for s in div.short if len(s) >= 2)
+    return names
 
 
 @lru_cache(maxsize=1)
@@ -63,18 +83,25 @@ def _rules() -> _Rules:
         expansions=expansions,
         lexicon=lexicon,
         lexicon_re=regex.compile(_alternation(lexicon)),
-        local_re=regex.compile(f"(?P<level>{data['level']})(?P<body>{departments}|{_alternation(body_type)})"),
+        local_re=regex.compile(f"(?P<level>(?:中共)?(?:{_alternation(_division_names(short=False))})|{data['level']})"
+                               f"(?P<body>{departments}|{_alternation(body_type)})"),
         body_type=body_type,
         not_after_body=tuple(data["not_after_body"]),
         institutions=regex.compile(_alternation(institution_type)),
         institution_type=institution_type,
         institution_min_core=dict(data["institution_min_core"]),
+        suffix_min_core=dict(data["suffix_min_core"]),
         designation_tails=tuple(data["designation_tails"]),
         not_before_level=data["not_before_level"],
         not_after_institution=tuple(data["not_after_institution"]),
         generic_institution_cores=frozenset(data["generic_institution_cores"]),
         enterprise_context=regex.compile(data["enterprise_context"]),
         foreign=regex.compile(data["foreign"]),
+        branch_re=regex.compile(f"(?:{_alternation(_division_names(short=True))})?(?:{_alternation(data['branch_suffixes'])})"),
+        generic_prefix_re=regex.compile(f"^(?:{_alternation(data['generic_prefixes'])})+"),
+        counted_before=regex.compile(data["counted_before"]),
+        counted_after=regex.compile(data["counted_after"]),
+        institution_left_stops=tuple(data["institution_left_stops"]),
     )
 
 
@@ -84,6 +111,10 @@ def _lexicon(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         if len(m.group()) <= 2 and HAN.match(before or " ") and before not in SHORT_WORD_LEFT:
             continue
         name, kind = rules.lexicon[m.group()]
+        branch = rules.branch_re.match(text, m.end())
+        if branch:  # 国家统计局湖南调查总队: a local branch, named as written
+            yield Candidate(m.start(), branch.end(), text[m.start():branch.end()], kind)
+            continue
         yield Candidate(m.start(), m.end(), name, kind)
 
 
@@ -110,12 +141,23 @@ def _institutions(text: str, *, rules: _Rules) -> Iterable[Candidate]:
             continue
         start = left_boundary(text, m.start(), name_starts=False)
         core = text[start:m.start()] if start >= 0 else ""
+        cut = max((core.rfind(w) + len(w) for w in rules.institution_left_stops if w in core), default=0)
+        start, core = start + cut, core[cut:]
         kind = rules.institution_type[m.group()]
-        if len(core) < rules.institution_min_core[kind] or core in rules.generic_institution_cores:
+        min_core = rules.suffix_min_core.get(m.group(), rules.institution_min_core[kind])
+        if len(core) < min_core or _generic_core(core, rules=rules):
+            continue
+        if rules.counted_before.search(text[max(0, start - 6):start]) or rules.counted_after.match(text[m.end():]):
             continue
         if not all(HAN.match(ch) or ch in "·()（）" for ch in core):
             continue
         yield Candidate(start, m.end(), text[start:m.end()], kind)
+
+
+def _generic_core(core: str, *, rules: _Rules) -> bool:
+    """A core that only classifies (省级概念验证, 国家区域医疗, 社区综合服务), with or without level words."""
+    bare = rules.generic_prefix_re.sub("", core)
+    return core in rules.generic_institution_cores or not bare or bare in rules.generic_institution_cores
 
 
 def _patterns(text: str, *, rules: _Rules) -> Iterable[Candidate]:

@@ -259,6 +259,11 @@ def _sentence_matches(text: str, region_code: str) -> list[_Match]:
         return []
     edges = _boundaries(text)
     ok = [m for m in raw if len(m.surface) > 3 or (m.start in edges and m.end in edges)]
+    # a place that opens a longer name of the gazetteer (庐山 in 庐山国家植物园, 苏州 in 苏州工业园区)
+    # is nested in it even where the tokenizer keeps the longer name as one word
+    heads = {m.start for m in ok}
+    ok += [m for m in raw if m not in ok and m.start in heads and m.start in edges
+           and any(o.start == m.start and o.end > m.end for o in ok)]
     ok = [m for m in ok if not _product_follows(text, m.end) and not _after_abbreviation(text, m)]
     plain = [m for m in ok if not _needs_list(m, region_code)]
     return plain + [m for m in ok if _needs_list(m, region_code) and _in_list(text, m, plain)]

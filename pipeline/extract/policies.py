@@ -21,8 +21,10 @@ from pipeline.rules import load_yaml
 QUOTE_MARKS = "“”‘’《》「」『』\"'"
 PAIRS = {"”": "“", "’": "‘", "》": "《", ")": "(", "）": "（", "」": "「", "』": "『"}
 QUOTED = regex.compile(r"“([^“”\n]{1,60})”|《([^《》\n]{1,80})》")
-NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z·+\-]")
+NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z·+\-—]")
 CLAUSE_END = regex.compile(r"[，。；：！？、,;:!?\n“”《》()（）]")
+#: a number of occurrences right after a head (活动1万场, 行动300余次): a class of events, not a name
+COUNTED_AFTER = regex.compile(r"[\d.]+[余多]?[万千百]?(?:场次|场|次)")
 NOTES_HEADING = regex.compile(r"^\s*(名词解释|注释|附注|名词注释|说明)[：:]?\s*$", regex.M)
 
 
@@ -205,6 +207,9 @@ def scan_left(text: str, pos: int, *, head: str, rules: _Rules, name_starts: boo
             return i
         start = next((w for w in rules.name_starts if text.startswith(w, i - len(w))), None)
         if start and name_starts and pos - i >= 2:
+            # 健全|国企: the first character of 全国 closes a word that introduces the name
+            if any(text.startswith(w, i - len(start) + 1 - len(w)) for w in rules.left_stops if len(w) > 1):
+                return i - len(start) + 1
             return i - len(start)
         if ch in rules.conjunctions:
             if _ends_in_head(text, i - 1, rules=rules):
@@ -235,6 +240,10 @@ def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
             continue
         end = _head_at(text, m.start(), rules=rules)
         if end < 0:
+            continue
+        if m.start() and text[m.start() - 1] == "等":  # “川超”等品牌, …等机制: a class, not a name
+            continue
+        if COUNTED_AFTER.match(text, end):  # 全民健身赛事活动1万场: counted occurrences
             continue
         start = scan_left(text, m.start(), head=text[m.start():end], rules=rules)
         if start < 0:
