@@ -8,6 +8,7 @@ pass of the blocked-span pattern and one of the candidate pattern, both compiled
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -448,4 +449,6 @@ def find_quantities(text: str) -> tuple[Quantity, ...]:
         if raw.value is not None or raw.surface is not None or _is_bare_measure(raw, text, g=g):
             out.append(_quantity(raw, text, g=g))
         i += 1
-    return tuple(out)
+    # A number too large for a float (a 400-digit serial) measures nothing; a range goes whole.
+    overflow = {q.range_id for q in out if q.range_id >= 0 and not math.isfinite(q.value)}
+    return tuple(q for q in out if math.isfinite(q.value) and q.range_id not in overflow)

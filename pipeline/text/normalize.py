@@ -24,6 +24,7 @@ CJK = r"\p{Han}"
 LAYOUT_SPACE = regex.compile(rf"(?<=[{CJK}])[ \u3000]+(?=[0-9%])|(?<=[0-9%])[ \u3000]+(?=[{CJK}])")
 PDF_CJK_SPACE = regex.compile(rf"(?<=[{CJK}，。、；：！？（）“”])[ \u3000]+(?=[{CJK}，。、；：！？（）“”])")
 CAPTION_START = regex.compile(r"^\d{1,2}月\d{1,2}日")
+LINE_BREAK = regex.compile(r"\r\n?|\n")
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
 _FULLWIDTH |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}
 _FULLWIDTH |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}
@@ -146,11 +147,11 @@ def _joins(prev: _Line, nxt: _Line, terminal: str) -> bool:
 
 def normalize(raw: RawText) -> Normalized:
     """Normalize `raw` and keep, for every output character, its offset in `raw.text`."""
-    text = raw.text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw.text else raw.text
     pos, lines = 0, []
-    for piece in text.split("\n"):
-        lines.append((pos, piece))
-        pos += len(piece) + 1
+    for brk in LINE_BREAK.finditer(raw.text):  # offsets stay those of raw.text, CR LF or not
+        lines.append((pos, raw.text[pos:brk.start()]))
+        pos = brk.end()
+    lines.append((pos, raw.text[pos:]))
     classified = _classify(lines, frozenset(s for t in raw.tables for s in t.row_starts))
     terminal = _rules().terminal
     out: list[str] = []
