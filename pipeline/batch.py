@@ -35,6 +35,7 @@ from pipeline.output.tables import TABLES, ErrorRow, build_tables, csv_bytes, on
 from pipeline.process import doc_id_of, process_document
 from pipeline.records import DocResult, PipelineError
 from pipeline.rules import fingerprint
+from pipeline.text.segment import segmented_text
 
 log = logging.getLogger("zhreport")
 
@@ -82,6 +83,7 @@ class Task:
     source: str
     data: bytes
     meta: dict[str, Any] | None
+    ner: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,8 @@ def process_task(task: Task) -> Outcome:
     started = time.perf_counter()
     result: DocResult | None
     try:
-        result = process_document(task.data, task.source, task.meta)
+        options = {"ner": True} if task.ner else {}  # the default call stays the plain one
+        result = process_document(task.data, task.source, task.meta, **options)
         failure = result.error
     except PipelineError as exc:
         result, failure = None, exc
@@ -202,25 +205,31 @@ def process_task(task: Task) -> Outcome:
 
 
 def run(*, inputs: Sequence[str], out: Path, jobs: int = 1, force: bool = False,
-        lock_timeout: float = LOCK_TIMEOUT) -> RunReport:
-    """Process `inputs` into the output folder `out`, holding its lock for the whole run."""
+        lock_timeout: float = LOCK_TIMEOUT, ner: bool = False, segmented: bool = False,
+        pos: bool = False) -> RunReport:
+    """Process `inputs` into the output folder `out`, holding its lock for the whole run.
+
+    `ner` adds the model's rows (part of the cache key); `segmented`/`pos` write `segmented/`,
+    derived from the normalized text at write time, outside the cache."""
     out.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(out / ".lock", timeout=lock_timeout):
-            return _run_locked(inputs=inputs, out=out, jobs=jobs, force=force)
+            return _run_locked(inputs=inputs, out=out, jobs=jobs, force=force, ner=ner,
+                               segmented=segmented or pos, pos=pos)
     except Timeout:
         raise BusyError(f"{out} is in use by another zhreport run; waited {lock_timeout:g} s, "
                         "try again when it has finished") from None
 
 
-def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> RunReport:
+def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool, ner: bool = False,
+                segmented: bool = False, pos: bool = False) -> RunReport:
     started = time.perf_counter()
     cache = out / ".cache"
     remove_leftovers(out=out, cache=cache)
     names, firsts, errors = _read_inputs(inputs=inputs, out=out)
     seen = {e.source: "" for e in errors} | {s: doc_id for doc_id, ns in names.items() for s in ns}
     outcomes, todo = _plan(firsts=firsts, cache=cache, force=force, previous=_previous_doc_ids(out),
-                           errors=errors)
+                           errors=errors, ner=ner)
     reasons = {task.doc_id: reason for task, reason in todo}
     keys = {task.doc_id: _cache_key(task) for task, _ in todo}
     for task, reason in todo:
@@ -243,7 +252,8 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool) -> 
     tables = build_tables(results=results, sources=sources, errors=errors)
     manifest = _manifest(inputs=inputs, seen=seen, outcomes=outcomes, sources=sources, reasons=reasons,
                          tables=tables, seconds=time.perf_counter() - started)
-    _write_outputs(out=out, tables=tables, results=results, manifest=manifest)
+    _write_outputs(out=out, tables=tables, results=results, manifest=manifest,
+                   segmented=segmented, pos=pos)
     return RunReport(n_documents=len(tables["documents"]), n_errors=len(tables["errors"]),
                      n_processed=len(todo), n_cached=len(outcomes) - len(todo))
 
@@ -272,7 +282,7 @@ def _read_inputs(*, inputs: Sequence[str], out: Path
 
 
 def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, previous: dict[str, str],
-          errors: list[ErrorRow]) -> tuple[dict[str, Outcome], list[tuple[Task, str]]]:
+          errors: list[ErrorRow], ner: bool = False) -> tuple[dict[str, Outcome], list[tuple[Task, str]]]:
     """Cached outcomes, and the tasks to run with the reason for each; consumes `firsts` so that
     the bytes of cached documents are let go at once."""
     outcomes: dict[str, Outcome] = {}
@@ -284,7 +294,7 @@ def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, p
         except PipelineError as exc:
             errors.append(ErrorRow.from_exception(source=item.source, exc=exc, doc_id=doc_id))
             meta = None
-        task = Task(doc_id=doc_id, source=item.source, data=data, meta=meta)
+        task = Task(doc_id=doc_id, source=item.source, data=data, meta=meta, ner=ner)
         cached, reason = _load_cache(path=cache / f"{doc_id}.pkl", key=_cache_key(task), force=force)
         if cached is not None:
             outcomes[doc_id] = cached
@@ -296,14 +306,17 @@ def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, p
 
 
 def _write_outputs(*, out: Path, tables: dict[str, list[dict[str, Any]]], results: list[DocResult],
-                   manifest: dict[str, Any]) -> None:
+                   manifest: dict[str, Any], segmented: bool = False, pos: bool = False) -> None:
     """Stage every file, and replace the outputs only once all of them are safely on disk."""
-    with Staging(out=out, owned=("text",)) as staging:
+    with Staging(out=out, owned=("text", "segmented") if segmented else ("text",)) as staging:
         for name, rows in tables.items():
             staging.write(rel=f"{name}.parquet", data=parquet_bytes(name=name, rows=rows))
             staging.write(rel=f"{name}.csv", data=csv_bytes(name=name, rows=rows))
         for res in results:
             staging.write(rel=f"text/{res.doc_id}.txt", data=res.doc.text.encode("utf-8"))
+            if segmented:
+                staging.write(rel=f"segmented/{res.doc_id}.txt",
+                              data=segmented_text(res.doc.text, pos=pos).encode("utf-8"))
         staging.write(rel="codebook.json", data=_json(codebook()))
         staging.write(rel="manifest.json", data=_json(manifest))
         staging.commit()
@@ -347,7 +360,7 @@ def _outcome_of(*, future: Future[Outcome], task: Task) -> Outcome:
 
 def _cache_key(task: Task) -> dict[str, Any]:
     return {"doc_id": task.doc_id, "version": VERSION, "rules": fingerprint(), "source": task.source,
-            "meta": task.meta}
+            "meta": task.meta, "ner": task.ner}
 
 
 def _load_cache(*, path: Path, key: dict[str, Any], force: bool) -> tuple[Outcome | None, str]:
@@ -363,7 +376,8 @@ def _load_cache(*, path: Path, key: dict[str, Any], force: bool) -> tuple[Outcom
     except Exception:  # noqa: BLE001 — any damaged entry is simply redone
         return None, "cache unreadable"
     for field, reason in (("version", "version changed"), ("rules", "rules changed"),
-                          ("source", "name changed"), ("meta", "metadata changed")):
+                          ("source", "name changed"), ("meta", "metadata changed"),
+                          ("ner", "--ner changed")):
         if old.get(field) != key[field]:
             return None, reason
     return outcome, "cached"

@@ -44,13 +44,18 @@ def main() -> None:
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
 @click.option("--force", is_flag=True, help="Reprocess every document, ignoring the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="Only warnings, errors and the summary.")
-def run(inputs: tuple[str, ...], out: Path, jobs: int, force: bool, quiet: bool) -> None:
+@click.option("--ner", is_flag=True, help="Add the trained model's places, policies and organizations "
+              "(rows with source=model; needs spaCy).")
+@click.option("--segmented", is_flag=True, help="Also write DIR/segmented/<doc_id>.txt: words separated by spaces.")
+@click.option("--pos", is_flag=True, help="Segmented text with part-of-speech tags (word/tag); implies --segmented.")
+def run(inputs: tuple[str, ...], out: Path, jobs: int, force: bool, quiet: bool, ner: bool, segmented: bool,
+        pos: bool) -> None:
     """Process report files or folders (txt, md, pdf, docx, html) into DIR."""
     from pipeline.batch import BusyError, run as run_batch
 
     _setup_logging(quiet=quiet)
     try:
-        report = run_batch(inputs=inputs, out=out, jobs=jobs, force=force)
+        report = run_batch(inputs=inputs, out=out, jobs=jobs, force=force, ner=ner, segmented=segmented, pos=pos)
     except BusyError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

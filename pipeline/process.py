@@ -44,8 +44,9 @@ def build_doc(raw: RawText, *, doc_id: str, source: str, meta_override: dict | N
                boilerplate=norm.boilerplate, paragraphs=paras, tables=tables)
 
 
-def extract(doc: Doc) -> dict:
-    """Every extraction table's rows for one document."""
+def extract(doc: Doc, *, ner: bool = False) -> dict:
+    """Every extraction table's rows for one document; with `ner`, plus the trained model's rows
+    for entities the rules missed (spaCy is imported only then)."""
     from pipeline.extract.indicators import extract_indicators
     from pipeline.extract.organizations import extract_organizations
     from pipeline.extract.places import extract_places
@@ -56,15 +57,18 @@ def extract(doc: Doc) -> dict:
     prose = replace(doc, sentences=tuple(replace(s, boilerplate=True) if s.table else s for s in doc.sentences))
     indicators = sorted((*extract_indicators(prose), *extract_table_indicators(doc, doc.tables)),
                         key=lambda i: (i.start, i.end))
-    return dict(
-        indicators=tuple(indicators),
-        places=extract_places(doc),
-        policies=extract_policies(doc),
-        organizations=extract_organizations(doc),
-    )
+    places, policies, organizations = extract_places(doc), extract_policies(doc), extract_organizations(doc)
+    if ner:
+        from pipeline.extract.ner import extract_entities_ner
+
+        more = extract_entities_ner(doc, found=(places, policies, organizations))
+        places, policies, organizations = (tuple(sorted((*a, *b), key=lambda r: (r.start, r.end)))
+                                           for a, b in zip((places, policies, organizations), more))
+    return dict(indicators=tuple(indicators), places=places, policies=policies, organizations=organizations)
 
 
-def process_document(data: bytes, source: str, meta_override: dict | None = None) -> DocResult:
+def process_document(data: bytes, source: str, meta_override: dict | None = None, *,
+                     ner: bool = False) -> DocResult:
     """The whole pipeline for one file; a PipelineError is returned in the result, not raised."""
     doc_id = doc_id_of(data)
     try:
@@ -72,7 +76,7 @@ def process_document(data: bytes, source: str, meta_override: dict | None = None
         if len(raw.text) > MAX_CHARS:
             raise PipelineError("too_large", f"{source}: {len(raw.text):,} characters (limit {MAX_CHARS:,})")
         doc = build_doc(raw, doc_id=doc_id, source=source, meta_override=meta_override)
-        rows = extract(doc)
+        rows = extract(doc, ner=ner)
     except PipelineError as exc:
         return DocResult(doc_id=doc_id, source=source, doc=None, error=exc)
     return DocResult(doc_id=doc_id, source=source, doc=doc, warnings=raw.warnings, **rows)

@@ -10,6 +10,7 @@ import logging
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 
 from pipeline.rules import rules_path
 
@@ -25,3 +26,21 @@ def tokenizer() -> jieba.Tokenizer:
 
 def segment(text: str) -> list[str]:
     return tokenizer().lcut(text)
+
+
+@lru_cache(maxsize=1)
+def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
+    return jieba.posseg.POSTokenizer(tokenizer())
+
+
+def segmented_text(text: str, *, pos: bool = False) -> str:
+    """Words separated by spaces, one line per line of `text` (`word/tag` with `pos`), for word
+    counts and topic models; whitespace inside a line is dropped."""
+    lines = []
+    for line in text.split("\n"):
+        if pos:
+            words = [f"{w}/{t}" for w, t in _pos_tokenizer().lcut(line) if w.strip()]
+        else:
+            words = [w for w in tokenizer().lcut(line) if w.strip()]
+        lines.append(" ".join(words))
+    return "\n".join(lines) + "\n"
