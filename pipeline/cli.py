@@ -5,6 +5,8 @@ folder is busy or could not be written, 2 on usage errors.
 """
 from __future__ import annotations
 
+import importlib.util
+
 import json
 import logging
 import sys
@@ -50,9 +52,11 @@ def main() -> None:
 @click.option("--pos", is_flag=True, help="Segmented text with part-of-speech tags (word/tag); implies --segmented.")
 def run(inputs: tuple[str, ...], out: Path, jobs: int, force: bool, quiet: bool, ner: bool, segmented: bool,
         pos: bool) -> None:
-    """Process report files or folders (txt, md, pdf, docx, html) into DIR."""
+    """Process report files or folders (txt, pdf, docx, html; md when named) into DIR."""
     from pipeline.batch import BusyError, run as run_batch
 
+    if ner and importlib.util.find_spec("spacy") is None:
+        raise click.UsageError("--ner needs spaCy: install the project with its nlp extra (pip install -e '.[nlp]')")
     _setup_logging(quiet=quiet)
     try:
         report = run_batch(inputs=inputs, out=out, jobs=jobs, force=force, ner=ner, segmented=segmented, pos=pos)
