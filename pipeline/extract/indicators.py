@@ -464,6 +464,9 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
             if any(x in prefix for x in ("下降", "降低", "回落", "收窄", "减少", "低于")):
                 direction = "down"
 
+    if "分别" in subject_text and "分别" not in words:  # A、B分别发放贷款N1、N2: the subjects stand before 分别
+        subject_text = subject_text[: subject_text.rindex("分别")]
+        words = words + ["分别"]
     subject = _cut_subject(subject_text, w)
     post = _post_noun(after, w) if q.unit in COUNTER_UNITS and not q.is_rank else ""
     if "连续" in words and q.unit in STREAK_UNITS:
@@ -641,8 +644,10 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
         period = _period(text, q, left, ctx, review, w)
         modality = _modality(text, q, left, right, ctx, w)
         for subject in binding.subjects:
-            if subject in w.generic and prev_subject:
-                subject = _restore_head(prev_subject, subject, w)
+            if subject in w.generic:
+                owner = prev_subject or _clause_owner(text, left, w)
+                if owner:
+                    subject = _restore_head(owner, subject, w)
             place, place_code = _governing_place(subject, doc)
             out.append(Indicator(
                 sent_id=sent.sent_id, start=sent.start + q.start, end=sent.start + q.end, evidence=text,
@@ -684,6 +689,21 @@ def _own_qualifier(sent: str, q: Quantity, right: int, w: _Words) -> str:
         return q.qualifier
     after = sent[q.end:right]
     return next((qual for word, qual in w.qual_after if after.startswith(word)), "=")
+
+
+def _clause_owner(sent: str, left: int, w: _Words) -> str:
+    """The noun phrase that opens the previous clause (`市场经营主体增量提质，总量突破…` →
+    市场经营主体): the owner of a generic head written alone."""
+    if left < 2:
+        return ""
+    start = max(sent.rfind(d, 0, left - 1) for d in CLAUSE_DELIM) + 1
+    owner = []
+    for tok in tokenizer().lcut(sent[start:left - 1]):
+        if tok in w.stops or tok in w.generic or tok in w.peel_set or not regex.fullmatch(r"\p{Han}+", tok):
+            break
+        owner.append(tok)
+    noun = "".join(owner)
+    return noun if 2 <= len(noun) <= 12 else ""
 
 
 def _restore_head(prev: str, generic: str, w: _Words) -> str:
