@@ -349,7 +349,7 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
             depth += 1
         elif ch in CLOSERS and depth:
             depth -= 1
-        if depth == 0 and (ch == "、" or (shared and ch in "和及与")):
+        if depth == 0 and (ch == "、" or (shared and ch in "和及与" and "、" not in subject)):
             parts.append(cur)
             cur = ""
         else:
@@ -533,6 +533,8 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
         return True
     before = sent[max(0, q.start - 1):q.start]
     if q.unit == "年" and PROGRAM_HEADS.match(after):
+        return True
+    if q.value_raw.endswith("级"):  # 万吨级海船, 千亿级产业: a class, not a measurement
         return True
     if before == "过" and regex.match(r"[\p{Han}]", after or " "):
         return True
