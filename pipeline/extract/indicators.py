@@ -600,11 +600,16 @@ def extract_indicators(doc: Doc) -> tuple[Indicator, ...]:
     contexts = paragraph_contexts(doc)
     review = doc.meta.review_year
     rows: list[Indicator] = []
+    carry, last = "", None  # a subject carried over a `；` into the next clause of the same paragraph
     for sent in doc.sentences:
         if sent.boilerplate or doc_in_boilerplate(doc, sent):
             continue
+        if last is None or last.paragraph != sent.paragraph or not last.text.endswith("；"):
+            carry = ""
         ctx = contexts[sent.paragraph] if sent.paragraph < len(contexts) else _Context(str(review), False)
-        rows.extend(_sentence_rows(doc, sent, ctx, review, w))
+        found = _sentence_rows(doc, sent, ctx, review, w, carry)
+        rows.extend(found)
+        carry, last = (found[-1].subject if found else carry), sent
     return tuple(rows)
 
 
@@ -612,10 +617,11 @@ def doc_in_boilerplate(doc: Doc, sent: Sentence) -> bool:
     return any(s < sent.end and sent.start < e for s, e in doc.boilerplate)
 
 
-def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Words) -> list[Indicator]:
+def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Words,
+                   carry: str = "") -> list[Indicator]:
     text = sent.text
     out: list[Indicator] = []
-    prev_end, prev_subject = 0, ""
+    prev_end, prev_subject = 0, carry
     prev_q: Quantity | None = None
     prev_binding: _Binding | None = None
     pending: list[str] = []  # subjects still to hand out to the numbers after 分别
