@@ -32,7 +32,7 @@ REGION_WORDS = ("都市圈", "经济圈", "城市群", "片区", "地区", "新�
 FACILITY_WORDS = ("港", "机场", "平原", "经济区", "航运", "都市圈", "大学", "集团")
 PROGRAM_HEADS = regex.compile(r"(?:行动|计划|规划|攻坚|工程|专项|禁渔)")
 NAME_UNITS = frozenset(("小时", "岁", "天", "日", "分钟", "米", "千米", "公里"))
-NAME_UNIT_OK = "左右|以内|增长|下降|提高|比上|同比|较上|之间|上下|的|和|及|与|等|，|。|、|；|内|以上|以下|[，。；、]"
+NAME_UNIT_OK = "左右|以内|增长|下降|提高|比上|同比|较上|之间|上下|的|和|及|与|等|内"
 OTHER_BASE = regex.compile(r"(?:比|较)(?:年初|常年|前三季度|上半年|一季度|上季度|上月|全国)")
 LEADING_BASE = regex.compile(r"^(?:比|较)(?:上年|去年|年初|20\d\d年)(?:同期|末|预算)?")
 LEADING_TIME = regex.compile(r"^(?:到|至|截至|在)?20\d\d年(?:底|末)?")
@@ -493,7 +493,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         elif prev_subject:
             subject = prev_subject
             rule += "+previous"
-    elif len(subject) <= 2 and prev_subject and not q.is_rank:
+    elif len(subject) <= 2 and prev_subject and not q.is_rank and not sent[left:q.start].startswith("其中"):
         subject = prev_subject + subject
         rule += "+previous"
     subject = regex.sub(r"(?:[两二三四五六七八九十\d]+项指标|[两二三四五六七八九十\d]+项)?均?$", "", subject) or subject
@@ -527,9 +527,9 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
     """A number that names a class or threshold (`过三千亿元城市`, `亿元以上项目`, `万亿级`), or a
     measurement inside a statistic's name (`日最大8小时平均浓度`, `3岁以下婴幼儿`)."""
     after = sent[q.end:q.end + 4]
-    if (q.unit in NAME_UNITS and not q.is_rank
-            and regex.match(r"(?:以上|以下)?\p{Han}{2}", after)
-            and not regex.match(r"(?:以上|以下)?(?:" + NAME_UNIT_OK + ")", after)):
+    rest = regex.sub(r"^(?:以上|以下)", "", sent[q.end:q.end + 6])[:4]
+    if (q.unit in NAME_UNITS and not q.is_rank and regex.match(r"\p{Han}{2}", rest)
+            and not regex.match(NAME_UNIT_OK, rest)):
         return True
     before = sent[max(0, q.start - 1):q.start]
     if q.unit == "年" and PROGRAM_HEADS.match(after):
