@@ -31,6 +31,7 @@ from pipeline import records
 from pipeline.ingest import read_source
 from pipeline.output.codebook import codebook
 from pipeline.output.files import Staging, remove_leftovers, write_atomic
+from pipeline.output.folders import run_extras
 from pipeline.output.tables import TABLES, ErrorRow, build_tables, csv_bytes, one_line, parquet_bytes
 from pipeline.process import doc_id_of, process_document
 from pipeline.records import DocResult, PipelineError
@@ -308,7 +309,7 @@ def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, p
 def _write_outputs(*, out: Path, tables: dict[str, list[dict[str, Any]]], results: list[DocResult],
                    manifest: dict[str, Any], segmented: bool = False, pos: bool = False) -> None:
     """Stage every file, and replace the outputs only once all of them are safely on disk."""
-    with Staging(out=out, owned=("text", "segmented") if segmented else ("text",)) as staging:
+    with Staging(out=out, owned=("text", "report", "segmented") if segmented else ("text", "report")) as staging:
         for name, rows in tables.items():
             staging.write(rel=f"{name}.parquet", data=parquet_bytes(name=name, rows=rows))
             staging.write(rel=f"{name}.csv", data=csv_bytes(name=name, rows=rows))
@@ -317,6 +318,8 @@ def _write_outputs(*, out: Path, tables: dict[str, list[dict[str, Any]]], result
             if segmented:
                 staging.write(rel=f"segmented/{res.doc_id}.txt",
                               data=segmented_text(res.doc.text, pos=pos).encode("utf-8"))
+        for rel, data in run_extras(tables=tables, texts={r.doc_id: r.doc.text for r in results}).items():
+            staging.write(rel=rel, data=data)  # report/*.html and zhreport.duckdb
         staging.write(rel="codebook.json", data=_json(codebook()))
         staging.write(rel="manifest.json", data=_json(manifest))
         staging.commit()

@@ -1,4 +1,4 @@
-"""The `zhreport` command line (SPEC §1): `run` and `eval`.
+"""The `zhreport` command line (SPEC §1): `run`, `diff`, `panel` and `eval`.
 
 Exit status: 0 when the run finished (failed documents are rows of `errors`), 1 when the output
 folder is busy or could not be written, 2 on usage errors.
@@ -87,3 +87,47 @@ def eval_(gold: Path, pred: Path, as_json: bool, verbose: bool) -> None:
         click.echo(json.dumps(result.summary, ensure_ascii=False))
     else:
         click.echo(report(result=result, verbose=verbose))
+
+
+@main.command()
+@click.argument("dir_a", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("dir_b", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: indicator_diff, entity_diff, target_outcome, summary.md, report/.")
+@click.option("--doc-a", "doc_a", help="Document A inside DIR_A: doc_id (or a prefix), source path or file name.")
+@click.option("--doc-b", "doc_b", help="Document B inside DIR_B (or inside DIR_A when DIR_B is not given).")
+@click.option("--threshold", default=0.6, show_default=True, type=click.FloatRange(0.0, 1.0),
+              help="Least subject similarity (character bigrams) for pairing unmatched indicators.")
+def diff(dir_a: Path, dir_b: Path | None, out: Path, doc_a: str | None, doc_b: str | None, threshold: float) -> None:
+    """Compare two reports: DIR_A DIR_B (run outputs), or DIR --doc-a X --doc-b Y."""
+    from pipeline.across import diff as run_diff
+    from pipeline.output.folders import BusyFolder, FolderError
+
+    if dir_b is None and (doc_a is None or doc_b is None):
+        raise click.UsageError("give two output folders, or one folder with --doc-a and --doc-b")
+    try:
+        report = run_diff(dir_a=dir_a, dir_b=dir_b, out=out, doc_a=doc_a, doc_b=doc_b, threshold=threshold)
+    except FolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (BusyFolder, OSError) as exc:
+        raise click.ClickException(f"could not write {out}: {exc}") from None
+    counts = ", ".join(f"{report.statuses.get(s, 0)} {s}" for s in ("changed", "unchanged", "added", "removed"))
+    click.echo(f"{report.doc_a} → {report.doc_b}: {counts} → {out} (summary.md, report/index.html)")
+
+
+@main.command()
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: panel_long, panel_wide, report/.")
+def panel(dirs: tuple[Path, ...], out: Path) -> None:
+    """Many run outputs → panel_long and panel_wide (one column per period)."""
+    from pipeline.across import panel as run_panel
+    from pipeline.output.folders import BusyFolder, FolderError
+
+    try:
+        n_docs, n_rows, n_conflicts = run_panel(dirs=dirs, out=out)
+    except FolderError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (BusyFolder, OSError) as exc:
+        raise click.ClickException(f"could not write {out}: {exc}") from None
+    click.echo(f"{n_docs} documents, {n_rows} figures ({n_conflicts} in conflict) → {out}")

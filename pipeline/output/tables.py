@@ -144,6 +144,115 @@ SCHEMAS: dict[str, pa.Schema] = {
     for name, cols in TABLES.items()
 }
 
+_KEY = (
+    _c("indicator", "canonical indicator name (for a fuzzy pair, report B's)"),
+    _c("unit", "canonical unit"),
+    _c("place_code", "6-digit division code of the place"),
+    _c("kind", "level / change / rank", allowed=("level", "change", "rank")),
+    _c("scope", "comparison set of a rank, else \"\""),
+)
+_SIDE = tuple(
+    col
+    for side, label in (("a", "report A"), ("b", "report B"))
+    for col in (
+        _c(f"doc_{side}", f"doc_id of {label}"),
+        _c(f"evidence_{side}", f"sentence of {label} the figure comes from"),
+    )
+)
+_SIDE_EXTRA = tuple(
+    col
+    for side, label in (("a", "report A"), ("b", "report B"))
+    for col in (
+        _c(f"subject_{side}", f"subject as written in {label}"),
+        _c(f"indicator_{side}", f"canonical indicator in {label}"),
+        _c(f"qualifier_{side}", f"qualifier in {label}"),
+        _c(f"direction_{side}", f"direction of a change in {label}"),
+        _c(f"value_raw_{side}", f"the figure as written in {label}"),
+        _c(f"row_id_{side}", f"indicators.row_id of the row in {label}"),
+        _c(f"start_{side}", f"offset of value_raw in text/<doc_{side}>.txt, -1 when absent", type="int"),
+        _c(f"end_{side}", f"offset just after value_raw in text/<doc_{side}>.txt, -1 when absent", type="int"),
+    )
+)
+
+# Tables written by `diff` and `panel` (SPEC §2 "diff and panel"); panel_wide adds one float
+# column per period to the columns declared here.
+COMPARE_TABLES: dict[str, tuple[Column, ...]] = {
+    "indicator_diff": (
+        *_KEY[:3], _KEY[3], _KEY[4],
+        _c("modality", "actual / expected / target", allowed=("actual", "expected", "target")),
+        _c("status", "how the figure changed from A to B", allowed=("added", "removed", "changed", "unchanged")),
+        _c("value_a", "value in report A (NaN when absent)", type="float"),
+        _c("value_b", "value in report B (NaN when absent)", type="float"),
+        _c("period_a", "period of the figure in report A"),
+        _c("period_b", "period of the figure in report B"),
+        _c("delta", "signed_b - signed_a, where a change's value is negative when its direction is down", type="float"),
+        _c("rel_change", "delta / |signed_a| (NaN when A is absent or 0)", type="float"),
+        _c("similarity", "1.0 for an exact key match, the subjects' bigram similarity for a fuzzy pair, "
+           "NaN when unmatched", type="float"),
+        *_SIDE,
+        _c("match", "exact / fuzzy / \"\" (unmatched)", allowed=("exact", "fuzzy", "")),
+        *_SIDE_EXTRA,
+    ),
+    "entity_diff": (
+        _c("table", "policies / organizations / places"),
+        _c("name", "canonical name"),
+        _c("status", "presence from A to B", allowed=("new", "dropped", "continued")),
+        _c("doc_a", "doc_id of report A"),
+        _c("doc_b", "doc_id of report B"),
+        _c("type", "the entity's type (the later report's when both have it)"),
+        _c("code", "division code (places), else \"\""),
+        _c("mentions_a", "number of mentions in report A", type="int"),
+        _c("mentions_b", "number of mentions in report B", type="int"),
+        _c("start_a", "offset of the first mention in report A, -1 when absent", type="int"),
+        _c("start_b", "offset of the first mention in report B, -1 when absent", type="int"),
+    ),
+    "target_outcome": (
+        *_KEY,
+        _c("period", "the year report A set the target for and report B reports on"),
+        _c("target", "report A's target (signed: a reduction is negative)", type="float"),
+        _c("target_qualifier", "qualifier of the target"),
+        _c("outcome", "report B's actual figure (signed like target)", type="float"),
+        _c("outcome_qualifier", "qualifier of the outcome"),
+        _c("gap", "outcome - target", type="float"),
+        _c("verdict", "met / missed when qualifier and direction make the target a floor or a ceiling, "
+           "else unclear", allowed=("met", "missed", "unclear")),
+        _c("reading", "why the verdict: which bound the target was read as"),
+        _c("similarity", "1.0 for an exact key match, the subjects' similarity for a fuzzy pair", type="float"),
+        *_SIDE,
+        _c("subject_a", "subject of the target as written"),
+        _c("subject_b", "subject of the outcome as written"),
+        _c("start_a", "offset of the target in text/<doc_a>.txt", type="int"),
+        _c("start_b", "offset of the outcome in text/<doc_b>.txt", type="int"),
+    ),
+    "panel_long": (
+        _c("indicator", "canonical indicator name"),
+        _c("unit", "canonical unit"),
+        _c("place", "canonical place name"),
+        _c("place_code", "6-digit division code of the place"),
+        _c("kind", "level / change / rank", allowed=("level", "change", "rank")),
+        _c("modality", "actual / expected / target", allowed=("actual", "expected", "target")),
+        _c("period", "year or span the figure is for"),
+        _c("value", "the figure (never negative; see direction)", type="float"),
+        _c("qualifier", "qualifier as stated", allowed=QUALIFIERS),
+        DOC_ID,
+        _c("year", "documents.year of the report", type="int"),
+        _c("conflict", "another document gives a different value for this key and period", type="bool"),
+        _c("scope", "comparison set of a rank, else \"\""),
+        _c("direction", "direction of a change", allowed=("", "up", "down")),
+        _c("subject", "subject as written"),
+        _c("evidence", "the sentence the figure comes from"),
+        _c("start", "offset of value_raw in text/<doc_id>.txt", type="int"),
+        _c("end", "offset just after value_raw", type="int"),
+    ),
+    "panel_wide": (
+        _c("indicator", "canonical indicator name"),
+        _c("unit", "canonical unit"),
+        _c("place_code", "6-digit division code of the place"),
+        _c("kind", "level / change / rank", allowed=("level", "change", "rank")),
+        _c("modality", "actual / expected / target", allowed=("actual", "expected", "target")),
+    ),
+}
+
 
 @dataclass(frozen=True)
 class ErrorRow:
@@ -209,17 +318,29 @@ def _sorted(*, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(({n: r[n] for n in names} for r in rows), key=lambda r: tuple(r[n] for n in order))
 
 
-def parquet_bytes(*, name: str, rows: list[dict[str, Any]]) -> bytes:
-    """Explicit schema, no pandas metadata, fixed compression: same rows → same bytes."""
-    table = pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+def columns_of(name: str) -> tuple[Column, ...]:
+    return TABLES[name] if name in TABLES else COMPARE_TABLES[name]
+
+
+def schema_of(columns: tuple[Column, ...]) -> pa.Schema:
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=False) for c in columns])
+
+
+def parquet_bytes(*, name: str, rows: list[dict[str, Any]], columns: tuple[Column, ...] | None = None) -> bytes:
+    """Explicit schema, no pandas metadata, fixed compression: same rows → same bytes.
+
+    `columns` overrides the declared ones (panel_wide has a column per period)."""
+    schema = SCHEMAS[name] if columns is None and name in SCHEMAS else schema_of(columns or columns_of(name))
+    table = pa.Table.from_pylist(rows, schema=schema)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", compression_level=3, write_statistics=True)
     return sink.getvalue().to_pybytes()
 
 
-def csv_bytes(*, name: str, rows: list[dict[str, Any]]) -> bytes:
-    """UTF-8 with BOM so spreadsheets show Chinese; minimal quoting, `\\n` line ends, repr floats."""
-    cols = TABLES[name]
+def csv_bytes(*, name: str, rows: list[dict[str, Any]], columns: tuple[Column, ...] | None = None) -> bytes:
+    """UTF-8 with BOM so spreadsheets show Chinese; minimal quoting, `\\n` line ends, repr floats,
+    an empty cell for NaN (a value that is absent, as in diff and panel tables)."""
+    cols = columns or columns_of(name)
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writerow([c.name for c in cols])
@@ -230,5 +351,5 @@ def csv_bytes(*, name: str, rows: list[dict[str, Any]]) -> bytes:
 
 def _cell(value: Any) -> str:
     if isinstance(value, float):
-        return repr(value)
+        return "" if value != value else repr(value)
     return str(value)
