@@ -18,7 +18,7 @@ from filelock import FileLock, Timeout
 
 from pipeline.output.duck import FILENAME as DUCKDB_FILE, duckdb_bytes
 from pipeline.output.files import Staging, remove_leftovers
-from pipeline.output.report import short
+from pipeline.output.report import run_pages, short
 from pipeline.output.tables import TABLES, Column, columns_of, csv_bytes, parquet_bytes
 
 Row = dict[str, Any]
@@ -88,8 +88,6 @@ def write_compare(*, out: Path, tables: dict[str, tuple[tuple[Column, ...], list
 
 def run_extras(*, tables: dict[str, list[Row]], texts: dict[str, str]) -> dict[str, bytes]:
     """What `run` writes besides its tables and texts: the HTML report and the DuckDB database."""
-    from pipeline.output.report import run_pages
-
     files = run_pages(tables=tables, texts=texts)
     files[DUCKDB_FILE] = duckdb_bytes({name: (TABLES[name], rows) for name, rows in tables.items()})
     return files

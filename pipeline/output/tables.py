@@ -178,7 +178,7 @@ _SIDE_EXTRA = tuple(
 # column per period to the columns declared here.
 COMPARE_TABLES: dict[str, tuple[Column, ...]] = {
     "indicator_diff": (
-        *_KEY[:3], _KEY[3], _KEY[4],
+        *_KEY,
         _c("modality", "actual / expected / target", allowed=("actual", "expected", "target")),
         _c("status", "how the figure changed from A to B", allowed=("added", "removed", "changed", "unchanged")),
         _c("value_a", "value in report A (NaN when absent)", type="float"),
