@@ -3,12 +3,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: setup run test train-ner fuzz eval clean
+.PHONY: setup run test bench train-ner fuzz eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-	$(PY) -m pip install -q -e '.[test,nlp]'
+	$(PY) -m pip install -q -e '.[test,nlp,dask]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -18,6 +18,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Throughput, cold start, memory and the 1–1,000 document synthetic corpus (a few minutes).
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/robustness/test_fuzz.py

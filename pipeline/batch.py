@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from pipeline.output.codebook import codebook
 from pipeline.output.files import Staging, remove_leftovers, write_atomic
 from pipeline.output.folders import run_extras
 from pipeline.output.tables import TABLES, ErrorRow, build_tables, csv_bytes, one_line, parquet_bytes
-from pipeline.process import doc_id_of, process_document
+from pipeline.process import doc_id_of, prepare, process_document
 from pipeline.records import DocResult, PipelineError
 from pipeline.rules import fingerprint
 from pipeline.text.segment import segmented_text
@@ -207,23 +208,24 @@ def process_task(task: Task) -> Outcome:
 
 def run(*, inputs: Sequence[str], out: Path, jobs: int = 1, force: bool = False,
         lock_timeout: float = LOCK_TIMEOUT, ner: bool = False, segmented: bool = False,
-        pos: bool = False) -> RunReport:
+        pos: bool = False, dask: str | None = None) -> RunReport:
     """Process `inputs` into the output folder `out`, holding its lock for the whole run.
 
     `ner` adds the model's rows (part of the cache key); `segmented`/`pos` write `segmented/`,
-    derived from the normalized text at write time, outside the cache."""
+    derived from the normalized text at write time, outside the cache; `dask` (a scheduler address
+    or `local`) processes the documents on a Dask cluster instead of local processes."""
     out.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(out / ".lock", timeout=lock_timeout):
             return _run_locked(inputs=inputs, out=out, jobs=jobs, force=force, ner=ner,
-                               segmented=segmented or pos, pos=pos)
+                               segmented=segmented or pos, pos=pos, dask=dask)
     except Timeout:
         raise BusyError(f"{out} is in use by another zhreport run; waited {lock_timeout:g} s, "
                         "try again when it has finished") from None
 
 
 def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool, ner: bool = False,
-                segmented: bool = False, pos: bool = False) -> RunReport:
+                segmented: bool = False, pos: bool = False, dask: str | None = None) -> RunReport:
     started = time.perf_counter()
     cache = out / ".cache"
     remove_leftovers(out=out, cache=cache)
@@ -235,7 +237,7 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool, ner
     keys = {task.doc_id: _cache_key(task) for task, _ in todo}
     for task, reason in todo:
         log.info("processing %s (%s)", task.source, reason)
-    for outcome in _execute(tasks=[t for t, _ in todo], jobs=jobs):
+    for outcome in _execute(tasks=[t for t, _ in todo], jobs=jobs, ner=ner, dask=dask):
         outcomes[outcome.doc_id] = outcome
         if outcome.cacheable:
             entry = {"key": keys[outcome.doc_id], "outcome": outcome}
@@ -331,17 +333,25 @@ def _is_failure(error: ErrorRow, outcomes: dict[str, Outcome]) -> bool:
     return error.stage != "meta" and (outcome is None or outcome.result is None)
 
 
-def _execute(*, tasks: list[Task], jobs: int) -> Iterator[Outcome]:
+def _execute(*, tasks: list[Task], jobs: int, ner: bool = False, dask: str | None = None) -> Iterator[Outcome]:
     """Outcomes as documents finish (so each is cached at once and a killed run loses little);
-    a process pool when jobs > 1; a progress bar for batches on a terminal."""
+    a process pool when jobs > 1, each worker prepared once; a Dask cluster with `dask`; a
+    progress bar for batches on a terminal."""
     with tqdm(total=len(tasks), unit="doc", file=sys.stderr,
               disable=len(tasks) <= 1 or not sys.stderr.isatty()) as bar:
+        if dask is not None and tasks:
+            from pipeline.cluster import run_on_cluster
+
+            for future, task in run_on_cluster(tasks=tasks, work=process_task, address=dask, workers=jobs, ner=ner):
+                yield _outcome_of(future=future, task=task)
+                bar.update()
+            return
         if jobs <= 1 or len(tasks) <= 1:
             for task in tasks:
                 yield process_task(task)
                 bar.update()
             return
-        pool = ProcessPoolExecutor(max_workers=jobs)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=partial(prepare, ner=ner))
         try:
             futures: dict[Future[Outcome], Task] = {pool.submit(process_task, t): t for t in tasks}
             for future in as_completed(futures):

@@ -50,17 +50,30 @@ def main() -> None:
               "(rows with source=model; needs spaCy).")
 @click.option("--segmented", is_flag=True, help="Also write DIR/segmented/<doc_id>.txt: words separated by spaces.")
 @click.option("--pos", is_flag=True, help="Segmented text with part-of-speech tags (word/tag); implies --segmented.")
+@click.option("--dask", "dask", metavar="ADDRESS", help="Process on a Dask cluster: a scheduler address "
+              "(tcp://host:8786), or `local` for a LocalCluster of --jobs workers (needs the dask extra).")
 def run(inputs: tuple[str, ...], out: Path, jobs: int, force: bool, quiet: bool, ner: bool, segmented: bool,
-        pos: bool) -> None:
+        pos: bool, dask: str | None) -> None:
     """Process report files or folders (txt, pdf, docx, html; md when named) into DIR."""
     from pipeline.batch import BusyError, run as run_batch
 
     if ner and importlib.util.find_spec("spacy") is None:
         raise click.UsageError("--ner needs spaCy: install the project with its nlp extra (pip install -e '.[nlp]')")
+    cluster_errors: tuple[type[Exception], ...] = ()
+    if dask is not None:
+        if importlib.util.find_spec("distributed") is None:
+            raise click.UsageError("--dask needs dask.distributed: install the project with its dask extra "
+                                   "(pip install -e '.[dask]')")
+        from pipeline.cluster import ClusterError
+
+        cluster_errors = (ClusterError,)
     _setup_logging(quiet=quiet)
     try:
-        report = run_batch(inputs=inputs, out=out, jobs=jobs, force=force, ner=ner, segmented=segmented, pos=pos)
+        report = run_batch(inputs=inputs, out=out, jobs=jobs, force=force, ner=ner, segmented=segmented, pos=pos,
+                           dask=dask)
     except BusyError as exc:
+        raise click.ClickException(str(exc)) from None
+    except cluster_errors as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"could not write {out}: {exc}; the previous outputs are unchanged") from None

@@ -67,6 +67,26 @@ def extract(doc: Doc, *, ner: bool = False) -> dict:
     return dict(indicators=tuple(indicators), places=places, policies=policies, organizations=organizations)
 
 
+def prepare(*, ner: bool = False) -> None:
+    """Build the tokenizer and every compiled rule now (once per worker process) rather than inside
+    the first document; the slow parts come from the compiled-rules cache."""
+    from pipeline.extract import catalogue, indicators, numbers, organizations, places, policies
+    from pipeline.text.segment import tokenizer
+
+    tokenizer()
+    places._gazetteer()
+    places._rules()
+    numbers._grammar()
+    indicators._words()
+    catalogue._lookup()
+    policies._rules()
+    organizations._rules()
+    if ner:
+        from pipeline.extract.ner import model
+
+        model()
+
+
 def process_document(data: bytes, source: str, meta_override: dict | None = None, *,
                      ner: bool = False) -> DocResult:
     """The whole pipeline for one file; a PipelineError is returned in the result, not raised."""

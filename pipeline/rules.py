@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RULES_DIR = Path(os.environ.get("ZHREPORT_RULES", Path(__file__).resolve().parent.parent / "rules"))
 
 
@@ -33,10 +34,11 @@ def rules_path(name: str) -> Path:
 
 @lru_cache(maxsize=None)
 def load_yaml(name: str) -> Any:
-    """A YAML rule file, parsed with the safe loader (no code runs from rules)."""
+    """A YAML rule file, parsed with the safe loader (no code runs from rules); libyaml's parser when
+    it is there (the same safe constructor, several times faster, which matters for cold start)."""
     with open(rules_path(name), encoding="utf-8") as f:
         try:
-            return yaml.safe_load(f)
+            return yaml.load(f, Loader=SAFE_LOADER)
         except yaml.YAMLError as exc:
             raise RulesError(f"{name}: {exc}") from exc
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import regex
 
+from pipeline.extract.fastmatch import finditer_at
 from pipeline.records import Quantity
 from pipeline.rules import RulesError, load_yaml
 
@@ -49,6 +50,7 @@ class _Numeral:
 @dataclass(frozen=True)
 class _Grammar:
     candidates: Any  # regex.Pattern
+    starts: Any  # the characters a candidate can start with
     blocked: Any
     rank_trigger: Any
     surfaces: dict[str, _Surface]
@@ -172,12 +174,15 @@ def _grammar() -> _Grammar:
     blocked = "|".join([regex.escape(w) for w in literals] + [f"(?:{p})" for p in r["blocked_patterns"]])
     try:
         candidates = regex.compile(pattern, mults=list(mults), surfaces=list(surfaces), implicit=implicit)
+        firsts = {*"0123456789", *all_cn, *num["start"], rank["prefix"][0], *(s[0] for s in implicit)}
+        starts = regex.compile(_char_class("".join(sorted(firsts))))
         compiled_blocked = regex.compile(blocked)
         trigger = regex.compile("|".join(regex.escape(t) for t in rank["triggers"]))
     except regex.error as exc:
         raise RulesError(f"numbers.yaml: {exc}") from exc
     return _Grammar(
         candidates=candidates,
+        starts=starts,
         blocked=compiled_blocked,
         rank_trigger=trigger,
         surfaces=surfaces,
@@ -432,7 +437,9 @@ def find_quantities(text: str) -> tuple[Quantity, ...]:
     """Every number with its unit in `text` (a sentence of normalized text), offsets into `text`."""
     g = _grammar()
     mask = _blocked_mask(text, g=g)
-    raws = [raw for m in g.candidates.finditer(text) if (raw := _read(m, text, g=g, mask=mask))]
+    # Tried only where a candidate can start (a digit, a numeral, 第, an implicit surface).
+    starts = (s.start() for s in g.starts.finditer(text))
+    raws = [raw for m in finditer_at(g.candidates, text, starts) if (raw := _read(m, text, g=g, mask=mask))]
     out: list[Quantity] = []
     ranges = 0
     i = 0

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
+import ahocorasick
 import regex
 
 from pipeline.extract.policies import Candidate, SentenceIndex, left_boundary, resolve
+from pipeline.extract.fastmatch import alternation, finditer_at
 from pipeline.records import Doc, Organization
 from pipeline.rules import load_yaml
 
@@ -31,6 +33,8 @@ class _Rules:
     lexicon: dict[str, tuple[str, str]]  # surface → (name, type)
     lexicon_re: regex.Pattern
     local_re: regex.Pattern
+    local_names: ahocorasick.Automaton  # the division names local_re starts with
+    local_level: regex.Pattern  # its other start, rules' `level`
     body_type: dict[str, str]
     not_after_body: tuple[str, ...]
     institutions: regex.Pattern
@@ -48,10 +52,6 @@ class _Rules:
     counted_before: regex.Pattern
     counted_after: regex.Pattern
     institution_left_stops: tuple[str, ...]
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
 def _division_names(*, short: bool) -> list[str]:
@@ -77,17 +77,23 @@ def _rules() -> _Rules:
         if full in lexicon:
             lexicon[short] = lexicon[full]
     body_type = {w: t for t, words in data["local_bodies"].items() for w in words}
-    departments = f"(?:{_alternation(data['department_stems'])})(?:{_alternation(data['department_suffixes'])})"
+    departments = f"(?:{alternation(data['department_stems'])})(?:{alternation(data['department_suffixes'])})"
     institution_type = {w: t for t, words in data["institution_suffixes"].items() for w in words}
+    local_names = ahocorasick.Automaton()
+    for name in _division_names(short=False):
+        local_names.add_word(name, len(name))
+    local_names.make_automaton()
     return _Rules(
         expansions=expansions,
         lexicon=lexicon,
-        lexicon_re=regex.compile(_alternation(lexicon)),
-        local_re=regex.compile(f"(?P<level>(?:中共)?(?:{_alternation(_division_names(short=False))})|{data['level']})"
-                               f"(?P<body>{departments}|{_alternation(body_type)})"),
+        lexicon_re=regex.compile(alternation(lexicon)),
+        local_re=regex.compile(f"(?P<level>(?:中共)?(?:{alternation(_division_names(short=False))})|{data['level']})"
+                               f"(?P<body>{departments}|{alternation(body_type)})"),
+        local_names=local_names,
+        local_level=regex.compile(data["level"]),
         body_type=body_type,
         not_after_body=tuple(data["not_after_body"]),
-        institutions=regex.compile(_alternation(institution_type)),
+        institutions=regex.compile(alternation(institution_type)),
         institution_type=institution_type,
         institution_min_core=dict(data["institution_min_core"]),
         suffix_min_core=dict(data["suffix_min_core"]),
@@ -97,8 +103,8 @@ def _rules() -> _Rules:
         generic_institution_cores=frozenset(data["generic_institution_cores"]),
         enterprise_context=regex.compile(data["enterprise_context"]),
         foreign=regex.compile(data["foreign"]),
-        branch_re=regex.compile(f"(?:{_alternation(_division_names(short=True))})?(?:{_alternation(data['branch_suffixes'])})"),
-        generic_prefix_re=regex.compile(f"^(?:{_alternation(data['generic_prefixes'])})+"),
+        branch_re=regex.compile(f"(?:{alternation(_division_names(short=True))})?(?:{alternation(data['branch_suffixes'])})"),
+        generic_prefix_re=regex.compile(f"^(?:{alternation(data['generic_prefixes'])})+"),
         counted_before=regex.compile(data["counted_before"]),
         counted_after=regex.compile(data["counted_after"]),
         institution_left_stops=tuple(data["institution_left_stops"]),
@@ -124,7 +130,10 @@ def _expand(body: str, *, rules: _Rules) -> str:
 
 def _local(text: str, *, rules: _Rules) -> Iterable[Candidate]:
     """省委, 省人大常委会, 中共湖北省委, 省政府 (→ 省人民政府), 省生态环境厅."""
-    for m in rules.local_re.finditer(text):
+    names = (end + 1 - n for end, n in rules.local_names.iter(text)) if len(rules.local_names) else ()
+    starts = [*names, *(m.start() for m in rules.local_level.finditer(text, overlapped=True))]
+    starts += [s - 2 for s in starts if s >= 2 and text.startswith("中共", s - 2)]
+    for m in finditer_at(rules.local_re, text, starts):
         level, body = m.group("level"), m.group("body")
         if text.startswith(rules.not_after_body, m.end()):
             continue

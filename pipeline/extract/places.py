@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from pipeline.compiled import cached
 from pipeline.records import Doc, Place
 from pipeline.rules import load_tsv, load_yaml
 from pipeline.text.segment import tokenizer
@@ -63,6 +64,11 @@ def _split(cell: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
+    """The gazetteer and its automaton, from the compiled-rules cache (built there once per rules change)."""
+    return cached("gazetteer.pickle", _build_gazetteer, builder=__file__)
+
+
+def _build_gazetteer() -> _Gazetteer:
     divisions: dict[str, Division] = {}
     surfaces: dict[str, dict[str, list[str]]] = {}  # surface → how → codes
 

@@ -15,6 +15,7 @@ from typing import Iterable, NamedTuple
 
 import regex
 
+from pipeline.extract.fastmatch import alternation
 from pipeline.records import Doc, Policy
 from pipeline.rules import load_yaml
 
@@ -55,6 +56,7 @@ class _Rules:
     not_law_after: frozenset[str]
     left_stops: tuple[str, ...]
     name_starts: tuple[str, ...]
+    phrase_breaks: tuple[str, ...]  # the left stops and name starts longer than one character
     generic_cores: frozenset[str]
     generic_core: regex.Pattern
     max_name_chars: int
@@ -64,10 +66,6 @@ class _Rules:
     note_line: regex.Pattern
 
 
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
-
-
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
     data = load_yaml("policies.yaml")
@@ -75,13 +73,13 @@ def _rules() -> _Rules:
     lexicon = {w: t for t, words in data["lexicon"].items() for w in words}
     return _Rules(
         head_type=head_type,
-        heads=regex.compile(_alternation(head_type)),
+        heads=regex.compile(alternation(head_type)),
         attached_only=frozenset(data["attached_only"]),
         attached_after=tuple(data["attached_after"]),
         route_heads=frozenset(data["route_heads"]),
         route_max_core=int(data["route_max_core"]),
         route_section=regex.compile(data["route_section"]),
-        not_names=regex.compile(_alternation(data["not_names"])),
+        not_names=regex.compile(alternation(data["not_names"])),
         quote_prefixes=tuple(data["quote_prefixes"]),
         document_heads=tuple(data["document_heads"]),
         min_core=dict(data["min_core"]),
@@ -92,11 +90,12 @@ def _rules() -> _Rules:
         not_law_after=frozenset(data["not_law_after"]),
         left_stops=tuple(sorted(data["left_stops"], key=len, reverse=True)),
         name_starts=tuple(sorted(data["name_starts"], key=len, reverse=True)),
+        phrase_breaks=tuple(w for w in (*data["left_stops"], *data["name_starts"]) if len(w) > 1),
         generic_cores=frozenset(data["generic_cores"]),
         generic_core=regex.compile(data["generic_core"]),
         max_name_chars=int(data["max_name_chars"]),
         lexicon=lexicon,
-        lexicon_re=regex.compile(_alternation(lexicon)),
+        lexicon_re=regex.compile(alternation(lexicon)),
         quoted_skip=tuple(regex.compile(p) for p in data["quoted_skip"]),
         note_line=regex.compile(data["note_line"], regex.M),
     )
@@ -153,8 +152,7 @@ def _breaks_phrase(text: str, pos: int, *, rules: _Rules) -> bool:
     """A word at `pos` that no attached head phrase runs across (实施, 国家, 的, 等…)."""
     if text[pos] in "的等为是在以将" or text.startswith(("时期", "以来"), pos):
         return True
-    return any(text.startswith(w, pos) for w in (*rules.left_stops, *rules.name_starts)
-               if len(w) > 1)
+    return text.startswith(rules.phrase_breaks, pos)
 
 
 def _quoted(text: str, *, rules: _Rules) -> Iterable[Candidate]:
@@ -205,7 +203,8 @@ def scan_left(text: str, pos: int, *, head: str, rules: _Rules, name_starts: boo
             return i + 1 if text[i] in rules.measure_words else i
         if not NAME_CHAR.match(ch):
             return i
-        start = next((w for w in rules.name_starts if text.startswith(w, i - len(w))), None)
+        start = (next(w for w in rules.name_starts if text.endswith(w, 0, i))
+                 if text.endswith(rules.name_starts, 0, i) else None)
         if start and name_starts and pos - i >= 2:
             # 健全|国企: the first character of 全国 closes a word that introduces the name
             if any(text.startswith(w, i - len(start) + 1 - len(w)) for w in rules.left_stops if len(w) > 1):
@@ -216,7 +215,7 @@ def scan_left(text: str, pos: int, *, head: str, rules: _Rules, name_starts: boo
                 return i
             i -= 1
             continue
-        if any(text.startswith(w, i - len(w)) for w in rules.left_stops):
+        if text.endswith(rules.left_stops, 0, i):
             return i
         i -= 1
     return i if floor == 0 else -1

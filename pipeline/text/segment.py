@@ -1,17 +1,21 @@
 """Word segmentation with a private `jieba.Tokenizer` (never the global `jieba` module).
 
 The tokenizer is built once per process — in every worker process again — from jieba's own
-dictionary plus the project's user dictionary `rules/userdict.txt`. Segmentation only checks
+dictionary plus the project's user dictionary `rules/userdict.txt`; its prefix dictionary is
+loaded from the compiled-rules cache (`pipeline/compiled.py`), built there once per rules change. Segmentation only checks
 boundaries and finds subjects; numbers are matched on characters (`extract/numbers.py`).
 """
 from __future__ import annotations
 
 import logging
+import marshal
+import os
 from functools import lru_cache
 
 import jieba
-import jieba.posseg
+import jieba.finalseg
 
+from pipeline.compiled import cache_dir, cached
 from pipeline.rules import rules_path
 
 
@@ -19,9 +23,27 @@ from pipeline.rules import rules_path
 def tokenizer() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    tok.initialize()
-    tok.load_userdict(str(rules_path("userdict.txt")))
+    tok.FREQ, tok.total, tok.user_word_tag_tab, force_split = cached(
+        "tokenizer.marshal", _prefix_dict, builder=__file__, dump=marshal.dumps, load=marshal.loads)
+    for word in force_split:
+        jieba.finalseg.add_force_split(word)
+    tok.initialized = True
     return tok
+
+
+def _prefix_dict() -> tuple[dict[str, int], int, dict[str, str], list[str]]:
+    """What `initialize` + `load_userdict` leave in a tokenizer, and the words they force-split;
+    jieba's own dictionary cache goes into the same folder."""
+    tok = jieba.Tokenizer()
+    tok.tmp_dir = str(cache_dir(builder=__file__))
+    tok.cache_file = "jieba.cache"
+    os.makedirs(tok.tmp_dir, exist_ok=True)
+    tok.initialize()
+    userdict = rules_path("userdict.txt")
+    tok.load_userdict(str(userdict))
+    force_split = [line.split()[0] for line in userdict.read_text(encoding="utf-8").splitlines()
+                   if len(line.split()) > 1 and line.split()[1] == "0"]
+    return tok.FREQ, tok.total, tok.user_word_tag_tab, force_split
 
 
 def segment(text: str) -> list[str]:
@@ -29,7 +51,10 @@ def segment(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
+def _pos_tokenizer():
+    """Imported here: importing jieba.posseg builds a tagger over the default dictionary (~0.7 s)."""
+    import jieba.posseg
+
     return jieba.posseg.POSTokenizer(tokenizer())
 
 
