@@ -51,6 +51,7 @@ GENRES = next(c.allowed for c in TABLES["documents"] if c.name == "genre")
 PACKAGES = ("jieba", "regex", "pandas", "pyarrow", "charset-normalizer", "pdfplumber", "python-docx",
             "beautifulsoup4", "lxml", "PyYAML", "click", "tqdm", "pyahocorasick", "filelock")
 LOCK_TIMEOUT = 5.0
+RUN_STATE = "run.json"  # in .cache/: the key and output files of the last complete run
 
 
 def _records_shape() -> str:
@@ -230,6 +231,10 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool, ner
     cache = out / ".cache"
     remove_leftovers(out=out, cache=cache)
     names, firsts, errors = _read_inputs(inputs=inputs, out=out)
+    run_key = _run_key(inputs=inputs, names=names, firsts=firsts, errors=errors, options=(ner, segmented, pos))
+    if not force and (report := _keep_unchanged(out=out, cache=cache, run_key=run_key, started=started)):
+        return report
+    (cache / RUN_STATE).unlink(missing_ok=True)
     seen = {e.source: "" for e in errors} | {s: doc_id for doc_id, ns in names.items() for s in ns}
     outcomes, todo = _plan(firsts=firsts, cache=cache, force=force, previous=_previous_doc_ids(out),
                            errors=errors, ner=ner)
@@ -257,8 +262,62 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool, ner
                          tables=tables, seconds=time.perf_counter() - started)
     _write_outputs(out=out, tables=tables, results=results, manifest=manifest,
                    segmented=segmented, pos=pos)
+    if all(o.cacheable for o in outcomes.values()):
+        write_atomic(path=cache / RUN_STATE, data=_json({"key": run_key, "files": _output_files(out)}))
     return RunReport(n_documents=len(tables["documents"]), n_errors=len(tables["errors"]),
                      n_processed=len(todo), n_cached=len(outcomes) - len(todo))
+
+
+def _run_key(*, inputs: Sequence[str], names: dict[str, list[str]], firsts: dict[str, tuple[Input, bytes]],
+             errors: list[ErrorRow], options: tuple[bool, ...]) -> str:
+    """Everything a run's outputs depend on besides the cached outcomes' contents: equal keys and
+    untouched outputs mean a rerun has nothing to do."""
+    metas: dict[str, Any] = {}
+    for doc_id, (item, _) in sorted(firsts.items()):
+        try:
+            metas[doc_id] = read_sidecar(item=item)
+        except PipelineError as exc:
+            metas[doc_id] = f"error: {exc}"
+    parts = [VERSION, fingerprint(), {p: _package_version(p) for p in PACKAGES}, list(inputs), options,
+             sorted((d, sorted(ns)) for d, ns in names.items()), [dataclasses.asdict(e) for e in errors], metas]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _output_files(out: Path) -> dict[str, list[int]]:
+    """Size and modification time of every output file but the manifest (rewritten by every run)."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if path.is_file() and not rel.startswith(".") and rel != "manifest.json":
+            st = path.stat()
+            files[rel] = [st.st_size, st.st_mtime_ns]
+    return files
+
+
+def _keep_unchanged(*, out: Path, cache: Path, run_key: str, started: float) -> RunReport | None:
+    """A rerun with nothing changed (same key as the last complete run, outputs untouched): only
+    the manifest is rewritten, with every document from cache — hashing and checks, no tables."""
+    try:
+        state = json.loads((cache / RUN_STATE).read_text(encoding="utf-8"))
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        documents = manifest["documents"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if state.get("key") != run_key or state.get("files") != _output_files(out):
+        return None
+    failed = {d["doc_id"] for d in documents if d["status"] == "failed"}
+    for e in manifest["errors"]:
+        failure = e["stage"] != "meta" and (not e.get("doc_id") or e["doc_id"] in failed)
+        (log.error if failure else log.warning)("%s: %s: %s (%s) %s", "error" if failure else "warning",
+                                                e["source"], e["error"], e["stage"], e["message"])
+    log.info("nothing changed since the last run: %d documents from cache, outputs kept", len(documents))
+    for d in documents:
+        d["cache"], d["reason"] = "cached", ""
+    manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    manifest["timings"] = {"total_seconds": round(time.perf_counter() - started, 3), "processing_seconds": 0}
+    write_atomic(path=out / "manifest.json", data=_json(manifest))
+    return RunReport(n_documents=manifest["tables"]["documents"], n_errors=manifest["tables"]["errors"],
+                     n_processed=0, n_cached=len(documents))
 
 
 def _read_inputs(*, inputs: Sequence[str], out: Path

@@ -436,10 +436,12 @@ def _quantity(raw: _Raw, text: str, *, g: _Grammar, range_id: int = -1, bound: s
 def find_quantities(text: str) -> tuple[Quantity, ...]:
     """Every number with its unit in `text` (a sentence of normalized text), offsets into `text`."""
     g = _grammar()
-    mask = _blocked_mask(text, g=g)
-    # Tried only where a candidate can start (a digit, a numeral, 第, an implicit surface).
+    # Tried only where a candidate can start (a digit, a numeral, 第, an implicit surface); the
+    # blocked positions are looked for only in sentences that have a candidate.
     starts = (s.start() for s in g.starts.finditer(text))
-    raws = [raw for m in finditer_at(g.candidates, text, starts) if (raw := _read(m, text, g=g, mask=mask))]
+    matches = list(finditer_at(g.candidates, text, starts))
+    mask = _blocked_mask(text, g=g) if matches else bytearray()
+    raws = [raw for m in matches if (raw := _read(m, text, g=g, mask=mask))]
     out: list[Quantity] = []
     ranges = 0
     i = 0

@@ -9,6 +9,7 @@ document's own region first.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -197,16 +198,13 @@ class _Match:
 
 def _abbreviation_runs(text: str) -> list[tuple[int, int]]:
     """Spans of consecutive province abbreviations (赣粤, 鄂湘赣)."""
-    abbr = _gazetteer().abbreviations
-    runs, i = [], 0
-    while i < len(text):
-        j = i
-        while j < len(text) and text[j] in abbr:
-            j += 1
-        if j > i:
-            runs.append((i, j))
-        i = max(j, i + 1)
-    return runs
+    return [m.span() for m in _abbreviation_run_re().finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _abbreviation_run_re() -> re.Pattern:
+    chars = "".join(sorted(a for a in _gazetteer().abbreviations if len(a) == 1))
+    return re.compile(f"[{re.escape(chars)}]+" if chars else "(?!)")
 
 
 def _boundaries(text: str) -> set[int]:
