@@ -137,3 +137,16 @@ def test_finditer_at_the_possible_starts_finds_what_finditer_finds(words: list[s
     pattern = regex.compile(f"(?:{alternation(words)}){tail}")
     starts = [i for i, ch in enumerate(text) if ch in {w[0] for w in words}]
     assert [m.span() for m in finditer_at(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]
+
+
+def test_a_no_change_rerun_keeps_the_outputs_and_an_edited_output_is_rewritten(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["run", str(SAMPLE), "--out", str(out), "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    before = _outputs(out)
+    result = CliRunner().invoke(main, args)
+    assert "(0 processed, 1 from cache)" in result.output
+    assert _outputs(out) == before
+    (out / "indicators.csv").write_bytes(b"edited by hand")
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert _outputs(out) == before
