@@ -224,3 +224,12 @@ def test_summary():
     assert right["subject"] / total["subject"] >= 0.87
     for k in SUMMARY_FIELDS[1:]:
         assert right[k] / total[k] >= 0.97, k
+
+
+def test_subject_stops_are_single_tokens():
+    """Stop words are compared with tokens: one that the dictionary splits would never match."""
+    from pipeline.rules import load_yaml
+    from pipeline.text.segment import tokenizer
+
+    split = [w for w in load_yaml("indicator_words.yaml")["subject_stops"] if len(tokenizer().lcut(w)) > 1]
+    assert not split

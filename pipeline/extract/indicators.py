@@ -45,7 +45,6 @@ COUNTER_UNITS = frozenset("个 项 家 所 座 件 次 轮 条 批 只 处 张 �
 POST_STOPS = frozenset(("获批", "入选", "入围", "投产", "建成", "进入", "通过", "发行", "跻身", "完成", "实现",
                         "获得", "列入", "纳入", "全部", "全面", "成功", "达到", "达", "的", "和", "与", "及", "被",
                         "获", "已", "均", "分别", "等", "在", "累计", "共", "占", "连续", "保持", "实施", "开展"))
-CHANGE_HEADS = ("增长", "增速", "增幅", "涨幅", "降幅", "增长目标")
 POST_VERBS = frozenset(("获批", "入选", "入围", "进入", "通过", "发行", "跻身", "获得", "列入", "纳入"))
 POST_NOT_NOUN = ("以上", "左右", "以下", "以内", "上下", "的", "，", "、")
 
@@ -56,8 +55,8 @@ class _Words:
     qual_after: tuple[tuple[str, str], ...]
     change: tuple[tuple[str, str], ...]  # (verb, up/down)
     change_nouns: tuple[tuple[str, str], ...]
+    change_heads: tuple[tuple[str, str], ...]  # change nouns and the heads of a subject that names a change
     level_after_change: tuple[str, ...]
-    filler: tuple[str, ...]
     change_after: tuple[str, ...]
     rank_verbs: tuple[str, ...]
     scopes: tuple[str, ...]
@@ -97,7 +96,8 @@ def _words() -> _Words:
                                                          "总计", "合计", "共计", "连续"])
     return _Words(
         qual_before=qb, qual_after=qa, change=change, change_nouns=nouns,
-        level_after_change=tuple(r["level_after_change"]), filler=_longest_first(r["filler"]),
+        change_heads=nouns + tuple((h, "up") for h in r["change_subject_heads"]),
+        level_after_change=tuple(r["level_after_change"]),
         change_after=_longest_first(r["change_after"]), rank_verbs=_longest_first(r["rank_verbs"]),
         scopes=_longest_first(r["scopes"]), base_last=tuple(r["base_last_year"]),
         base_avg=tuple(r["base_yearly_average"]), target=tuple(r["target_words"]),
@@ -141,7 +141,7 @@ def paragraph_contexts(doc: Doc) -> tuple[_Context, ...]:
         if start in top:
             current = _heading_context(doc.text[start:end], review, w) or current
         else:
-            current = _cue_context(head, review, w, current) or current
+            current = _cue_context(head, review, w) or current
         out.append(current)
     return tuple(out)
 
@@ -161,7 +161,7 @@ def _heading_context(heading: str, review: int, w: _Words) -> _Context | None:
     return None
 
 
-def _cue_context(head: str, review: int, w: _Words, current: _Context) -> _Context | None:
+def _cue_context(head: str, review: int, w: _Words) -> _Context | None:
     """The earliest period cue in the head of a paragraph decides its span."""
     if not review:
         return None
@@ -476,7 +476,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
             tail = regex.split(r"连续[\d一二三四五六七八九十两]+(?:个)?(?:年|次|月|季度|届|天)", tail)[-1]
         subject = subject + tail if subject else tail
         rule += "+streak"
-    elif (de := _de_noun(after, w)) and de.endswith(CHANGE_HEADS):
+    elif (de := _de_noun(after, w)) and de.endswith(tuple(n for n, _ in w.change_heads)):
         subject = de
         rule += "+de-noun"
     elif post:
@@ -501,7 +501,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     if not subject:
         return None
     if kind == "level" and not q.is_rank and "streak" not in rule:
-        for noun, d in w.change_nouns + (("增长", "up"), ("增长目标", "up")):
+        for noun, d in w.change_heads:
             if subject.endswith(noun):
                 kind, direction, rule = "change", d, rule + "+change-noun"
                 break
@@ -602,7 +602,7 @@ def extract_indicators(doc: Doc) -> tuple[Indicator, ...]:
     rows: list[Indicator] = []
     carry, last = "", None  # a subject carried over a `；` into the next clause of the same paragraph
     for sent in doc.sentences:
-        if sent.boilerplate or doc_in_boilerplate(doc, sent):
+        if sent.boilerplate:
             continue
         if last is None or last.paragraph != sent.paragraph or not last.text.endswith("；"):
             carry = ""
@@ -611,10 +611,6 @@ def extract_indicators(doc: Doc) -> tuple[Indicator, ...]:
         rows.extend(found)
         carry, last = (found[-1].subject if found else carry), sent
     return tuple(rows)
-
-
-def doc_in_boilerplate(doc: Doc, sent: Sentence) -> bool:
-    return any(s < sent.end and sent.start < e for s, e in doc.boilerplate)
 
 
 def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Words,
