@@ -5,7 +5,9 @@ Stages are pure functions from these records to these records; only the runner (
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 class PipelineError(Exception):
@@ -145,6 +147,16 @@ class Doc:
     boilerplate: tuple[tuple[int, int], ...] = ()
     paragraphs: tuple[tuple[int, int], ...] = ()
     section_periods: tuple[Period, ...] = field(default=())
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def sentence_at(self, pos: int) -> Sentence | None:
+        """The sentence that holds offset `pos` (sentences are in text order), else None."""
+        i = bisect.bisect_right(self._sentence_starts, pos) - 1
+        sent = self.sentences[i] if i >= 0 else None
+        return sent if sent is not None and pos < sent.end else None
     tables: tuple[Table, ...] = ()
 
 

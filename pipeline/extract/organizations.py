@@ -17,7 +17,8 @@ from typing import Iterable
 import ahocorasick
 import regex
 
-from pipeline.extract.policies import Candidate, SentenceIndex, left_boundary, resolve
+from pipeline.extract.policies import left_boundary
+from pipeline.extract.spans import Candidate, in_sentences
 from pipeline.extract.fastmatch import alternation, finditer_at
 from pipeline.records import Doc, Organization
 from pipeline.rules import load_yaml
@@ -184,11 +185,8 @@ def extract_organizations(doc: Doc) -> tuple[Organization, ...]:
     text = doc.text
     cands = [*_lexicon(text, rules=rules), *_local(text, rules=rules), *_institutions(text, rules=rules),
              *_patterns(text, rules=rules)]
-    index = SentenceIndex(doc)
     out = []
-    for c in resolve(cands):
-        sent = index.usable(c.start, c.end)
-        if sent is not None:
-            out.append(Organization(sent_id=sent.sent_id, start=c.start, end=c.end,
-                                    mention=text[c.start:c.end], name=c.name, type=c.type))
+    for sent, c in in_sentences(doc, cands):
+        out.append(Organization(sent_id=sent.sent_id, start=c.start, end=c.end,
+                                mention=text[c.start:c.end], name=c.name, type=c.type))
     return tuple(out)

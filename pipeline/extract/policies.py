@@ -8,14 +8,14 @@ numbered glossary some reports end with. Offsets are into `doc.text`; nothing is
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
 import regex
 
 from pipeline.extract.fastmatch import alternation
+from pipeline.extract.spans import Candidate, in_sentences
 from pipeline.records import Doc, Policy
 from pipeline.rules import load_yaml
 
@@ -27,13 +27,6 @@ CLAUSE_END = regex.compile(r"[，。；：！？、,;:!?\n“”《》()（）]"
 #: a number of occurrences right after a head (活动1万场, 行动300余次): a class of events, not a name
 COUNTED_AFTER = regex.compile(r"[\d.]+[余多]?[万千百]?(?:场次|场|次)")
 NOTES_HEADING = regex.compile(r"^\s*(名词解释|注释|附注|名词注释|说明)[：:]?\s*$", regex.M)
-
-
-class Candidate(NamedTuple):
-    start: int
-    end: int
-    name: str
-    type: str
 
 
 @dataclass(frozen=True)
@@ -284,51 +277,15 @@ def _notes(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         yield Candidate(m.start(1), m.end(1), name, head_type_of(name, rules=rules))
 
 
-def resolve(cands: Iterable[Candidate]) -> list[Candidate]:
-    """Longest span first; a candidate overlapping a kept one is dropped."""
-    kept: list[Candidate] = []
-    taken: list[tuple[int, int]] = []
-    for c in sorted(cands, key=lambda c: (c.start - c.end, c.start)):
-        if any(s < c.end and c.start < e for s, e in taken):
-            continue
-        kept.append(c)
-        taken.append((c.start, c.end))
-    return sorted(kept)
-
-
-class SentenceIndex:
-    """Maps an offset to the containing sentence and tells whether a span is boilerplate."""
-
-    def __init__(self, doc: Doc) -> None:
-        self.sentences = sorted(doc.sentences, key=lambda s: s.start)
-        self.starts = [s.start for s in self.sentences]
-        self.boilerplate = doc.boilerplate
-
-    def sentence_at(self, pos: int):
-        i = bisect.bisect_right(self.starts, pos) - 1
-        return self.sentences[i] if i >= 0 and pos < self.sentences[i].end else None
-
-    def usable(self, start: int, end: int):
-        """The sentence holding [start, end), or None when the span is boilerplate or outside one."""
-        if any(s < end and start < e for s, e in self.boilerplate):
-            return None
-        sent = self.sentence_at(start)
-        if sent is None or sent.boilerplate or end > sent.end:
-            return None
-        return sent
-
-
 def extract_policies(doc: Doc) -> tuple[Policy, ...]:
     """Policy mentions of one document, in text order; the rule that found each is `rule`."""
     rules = _rules()
     text = doc.text
     cands = [*_quoted(text, rules=rules), *_headed(text, rules=rules), *_lexicon(text, rules=rules),
              *_notes(text, rules=rules)]
-    index = SentenceIndex(doc)
     out = []
-    for c in resolve(cands):
-        sent = index.usable(c.start, c.end)
-        if sent is not None and c.name:
+    for sent, c in in_sentences(doc, cands):
+        if c.name:
             out.append(Policy(sent_id=sent.sent_id, start=c.start, end=c.end, mention=text[c.start:c.end],
                               name=c.name, type=c.type))
     return tuple(out)

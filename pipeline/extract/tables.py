@@ -8,7 +8,6 @@ ingest (ragged rows, no header row) yield nothing: their figures are not guessed
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -19,7 +18,7 @@ from pipeline.extract.catalogue import canonical_indicator
 from pipeline.extract.numbers import find_quantities
 from pipeline.extract.places import Division, division, lookup
 from pipeline.ingest.tables import rules as cell_rules
-from pipeline.records import Doc, Indicator, Sentence, Table
+from pipeline.records import Doc, Indicator, Table
 from pipeline.rules import load_yaml
 
 PAREN = regex.compile(r"[（(]([^()（）]*)[)）]")
@@ -177,14 +176,13 @@ def _caption_subject(caption: str) -> str:
 def extract_table_indicators(doc: Doc, tables: tuple[Table, ...]) -> tuple[Indicator, ...]:
     """Every figure cell of every readable table, in text order (tables carry normalized offsets)."""
     rows: list[Indicator] = []
-    starts = [s.start for s in doc.sentences]
     for table in tables:
         if not table.problem and table.header and table.body:
-            rows.extend(_table_rows(doc, table, starts))
+            rows.extend(_table_rows(doc, table))
     return tuple(rows)
 
 
-def _table_rows(doc: Doc, table: Table, starts: list[int]) -> list[Indicator]:
+def _table_rows(doc: Doc, table: Table) -> list[Indicator]:
     r = _rules()
     width = len(table.header[0])
     columns = [_column(list(dict.fromkeys(h[j] for h in table.header))) for j in range(width)]
@@ -223,7 +221,7 @@ def _table_rows(doc: Doc, table: Table, starts: list[int]) -> list[Indicator]:
                 direction = "down" if direction == "up" else "up"
             value = fig.value * (unit.factor if unit and fig.unit is None else Decimal(1))
             where = place if place is not None else (None if label == "全国" else region)
-            sent = _sentence_at(doc, starts, start)
+            sent = doc.sentence_at(start)
             out.append(Indicator(
                 sent_id=sent.sent_id if sent else -1, start=start, end=end,
                 evidence=sent.text if sent else doc.text[span[0]:span[1]],
@@ -256,10 +254,6 @@ def _subject(label: str, col: _Column, columns: list[_Column], j: int, caption: 
     return label + name
 
 
-def _sentence_at(doc: Doc, starts: list[int], pos: int) -> Sentence | None:
-    i = bisect.bisect_right(starts, pos) - 1
-    sent = doc.sentences[i] if i >= 0 else None
-    return sent if sent is not None and sent.start <= pos < sent.end else None
 
 
 def _cell_span(text: str, table: Table, i: int, j: int) -> tuple[int, int] | None:
