@@ -121,22 +121,6 @@ def _bomless_utf16(data: bytes) -> str:
     return ""
 
 
-def _plausible_share(text: str) -> float:
-    """Share of ASCII, punctuation and common hanzi, simplified or traditional.
-
-    A misreading gives rare ideographs, hangul or kana instead: Big5 or GBK taken for UTF-16, or
-    a short Chinese text that the detector calls cp949 or cp932.  The price: legacy Korean
-    (EUC-KR puts hangul where GB2312 has common hanzi) is read as Chinese.
-    """
-    counts = Counter(text)
-    good = sum(
-        n
-        for c, n in counts.items()
-        if c.isascii() or _is_common(c, "gb18030") or _is_common(c, "cp950")
-    )
-    return good / len(text)
-
-
 def _best_chinese(data: bytes) -> tuple[str, str] | None:
     """The GB18030 or Big5 (cp950) decoding made most of ASCII, punctuation and common hanzi;
     GB18030 on a tie, as mainland reports are far more often GBK."""
