@@ -14,12 +14,8 @@ import regex
 
 from pipeline.records import Normalized, RawText
 from pipeline.rules import load_yaml
+from pipeline.text.structure import marker_at
 
-SECTION_MARKER = regex.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,2}是|"
-    r"\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[)）]|——)"
-)
-HEADING_MARKER = regex.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])")
 CJK = r"\p{Han}"
 LAYOUT_SPACE = regex.compile(rf"(?<=[{CJK}])[ \u3000]+(?=[0-9%])|(?<=[0-9%])[ \u3000]+(?=[{CJK}])")
 PDF_CJK_SPACE = regex.compile(rf"(?<=[{CJK}，。、；：！？（）“”])[ \u3000]+(?=[{CJK}，。、；：！？（）“”])")
@@ -91,10 +87,10 @@ def _classify(lines: list[tuple[int, str]], table_rows: frozenset[int] = frozens
 
 def _is_body(s: str, rules: _Rules) -> bool:
     """A line that may continue on the next: running text, not a title or heading line."""
-    marker = SECTION_MARKER.match(s)
-    if marker and HEADING_MARKER.match(s) and not s.endswith(tuple(rules.terminal)):
-        return False
-    inner = s[marker.end() if marker else 0 : -1]
+    marker = marker_at(s)
+    if marker and marker[0] <= 2 and not s.endswith(tuple(rules.terminal)):
+        return False  # a `一、` or `(一)` heading
+    inner = s[len(marker[1]) if marker else 0 : -1]
     has_punct = any(ch in inner for ch in "，。；：、！？")
     return has_punct or len(s) >= rules.min_body
 
@@ -135,13 +131,19 @@ def _mark_label_values(lines: list[_Line]) -> None:
                 lines[i + 1] = _Line(nxt.start, nxt.text, "furniture")
 
 
+def _opens_item(line: str) -> bool:
+    """A line that starts a section or a dash-led item never continues the line before it."""
+    s = line.lstrip()
+    return marker_at(s) is not None or s.startswith("——")
+
+
 def _joins(prev: _Line, nxt: _Line, terminal: str) -> bool:
     s = prev.text.rstrip()
     return (
         prev.kind == "body"
         and nxt.kind == "body"
         and not s.endswith(tuple(terminal))
-        and not SECTION_MARKER.match(nxt.text)
+        and not _opens_item(nxt.text)
     )
 
 

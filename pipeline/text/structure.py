@@ -38,7 +38,8 @@ def paragraphs(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def _marker_at(text: str, pos: int) -> tuple[int, str] | None:
+def marker_at(text: str, pos: int = 0) -> tuple[int, str] | None:
+    """The section marker starting at `pos` with its rank (1 `一、` … 4 `1.`), else None."""
     for rank, pattern in MARKERS:
         m = pattern.match(text, pos)
         if m:
@@ -65,7 +66,7 @@ def sections(text: str, paras: tuple[tuple[int, int], ...],
     for s, e in paras:
         if any(bs <= s < be for bs, be in boilerplate):
             continue
-        found = _marker_at(text, s)
+        found = marker_at(text, s)
         if found:
             opens.append((s, found[0], found[1], s + len(found[1])))
         for m in INLINE_SHI.finditer(text, s, e):
@@ -118,7 +119,7 @@ def _split(text: str, ps: int, pe: int) -> list[tuple[int, int]]:
     i = ps
     while i < pe:
         ch = text[i]
-        if ch in OPEN_CLOSE and not (ch == CLOSERS.get(ch)):
+        if ch in OPEN_CLOSE:
             if not depth:
                 opened_at = i
             depth.append(OPEN_CLOSE[ch])
