@@ -93,8 +93,7 @@ class Task:
 class Outcome:
     """What processing one document gave; errors and warnings are already rows of `errors`.
 
-    DocResult.error is moved into `errors` because PipelineError does not survive pickling
-    (to a worker's parent or to the cache).
+    DocResult.error becomes a row of `errors` here, so workers and the cache pass plain rows.
     """
 
     doc_id: str

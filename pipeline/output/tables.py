@@ -144,11 +144,16 @@ SCHEMAS: dict[str, pa.Schema] = {
     for name, cols in TABLES.items()
 }
 
+_UNIT = _c("unit", "canonical unit")
+_PLACE_CODE = _c("place_code", "6-digit division code of the place")
+_KIND = _c("kind", "level / change / rank", allowed=("level", "change", "rank"))
+_MODALITY = _c("modality", "actual / expected / target", allowed=("actual", "expected", "target"))
+_INDICATOR = _c("indicator", "canonical indicator name")
 _KEY = (
     _c("indicator", "canonical indicator name (for a fuzzy pair, report B's)"),
-    _c("unit", "canonical unit"),
-    _c("place_code", "6-digit division code of the place"),
-    _c("kind", "level / change / rank", allowed=("level", "change", "rank")),
+    _UNIT,
+    _PLACE_CODE,
+    _KIND,
     _c("scope", "comparison set of a rank, else \"\""),
 )
 _SIDE = tuple(
@@ -179,7 +184,7 @@ _SIDE_EXTRA = tuple(
 COMPARE_TABLES: dict[str, tuple[Column, ...]] = {
     "indicator_diff": (
         *_KEY,
-        _c("modality", "actual / expected / target", allowed=("actual", "expected", "target")),
+        _MODALITY,
         _c("status", "how the figure changed from A to B", allowed=("added", "removed", "changed", "unchanged")),
         _c("value_a", "value in report A (NaN when absent)", type="float"),
         _c("value_b", "value in report B (NaN when absent)", type="float"),
@@ -225,12 +230,12 @@ COMPARE_TABLES: dict[str, tuple[Column, ...]] = {
         _c("start_b", "offset of the outcome in text/<doc_b>.txt", type="int"),
     ),
     "panel_long": (
-        _c("indicator", "canonical indicator name"),
-        _c("unit", "canonical unit"),
+        _INDICATOR,
+        _UNIT,
         _c("place", "canonical place name"),
-        _c("place_code", "6-digit division code of the place"),
-        _c("kind", "level / change / rank", allowed=("level", "change", "rank")),
-        _c("modality", "actual / expected / target", allowed=("actual", "expected", "target")),
+        _PLACE_CODE,
+        _KIND,
+        _MODALITY,
         _c("period", "year or span the figure is for"),
         _c("value", "the figure (never negative; see direction)", type="float"),
         _c("qualifier", "qualifier as stated", allowed=QUALIFIERS),
@@ -244,13 +249,7 @@ COMPARE_TABLES: dict[str, tuple[Column, ...]] = {
         _c("start", "offset of value_raw in text/<doc_id>.txt", type="int"),
         _c("end", "offset just after value_raw", type="int"),
     ),
-    "panel_wide": (
-        _c("indicator", "canonical indicator name"),
-        _c("unit", "canonical unit"),
-        _c("place_code", "6-digit division code of the place"),
-        _c("kind", "level / change / rank", allowed=("level", "change", "rank")),
-        _c("modality", "actual / expected / target", allowed=("actual", "expected", "target")),
-    ),
+    "panel_wide": (_INDICATOR, _UNIT, _PLACE_CODE, _KIND, _MODALITY),
 }
 
 
