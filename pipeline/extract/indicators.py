@@ -28,25 +28,12 @@ YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年"
 SENTENCE_HEAD_TIME = regex.compile(r"^(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
 BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?")
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
-REGION_WORDS = ("都市圈", "经济圈", "城市群", "片区", "地区", "新区", "高新区", "开发区", "经济区", "市场", "籍")
-FACILITY_WORDS = ("港", "机场", "平原", "经济区", "航运", "都市圈", "大学", "集团")
-PROGRAM_HEADS = regex.compile(r"(?:行动|计划|规划|攻坚|工程|专项|禁渔)")
-NAME_UNITS = frozenset(("小时", "岁", "天", "日", "分钟", "米", "千米", "公里"))
-NAME_UNIT_OK = "左右|以内|增长|下降|提高|比上|同比|较上|之间|上下|的|和|及|与|等|内"
-OTHER_BASE = regex.compile(r"(?:比|较)(?:年初|常年|前三季度|上半年|一季度|上季度|上月|全国)")
 LEADING_BASE = regex.compile(r"^(?:比|较)(?:上年|去年|年初|20\d\d年)(?:同期|末|预算)?")
 LEADING_TIME = regex.compile(r"^(?:到|至|截至|在)?20\d\d年(?:底|末)?")
 TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|是20\d\d年的|比上年?末?|每年|始终|全部|首次|继续|持续)+$")
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
-STREAK_UNITS = frozenset(("年", "次", "月", "个月", "季度", "届", "天"))
-COUNTER_UNITS = frozenset("个 项 家 所 座 件 次 轮 条 批 只 处 张 套 部 台 辆 艘 架 名 位 户 人 单 笔 宗 场 届 支 片 层 级 类 种 款 块 根 棵 株 头 口 间 栋 幢 首 篇 本 册 门 班 期".split())
-POST_STOPS = frozenset(("获批", "入选", "入围", "投产", "建成", "进入", "通过", "发行", "跻身", "完成", "实现",
-                        "获得", "列入", "纳入", "全部", "全面", "成功", "达到", "达", "的", "和", "与", "及", "被",
-                        "获", "已", "均", "分别", "等", "在", "累计", "共", "占", "连续", "保持", "实施", "开展"))
-POST_VERBS = frozenset(("获批", "入选", "入围", "进入", "通过", "发行", "跻身", "获得", "列入", "纳入"))
-POST_NOT_NOUN = ("以上", "左右", "以下", "以内", "上下", "的", "，", "、")
 
 
 @dataclass(frozen=True)
@@ -73,6 +60,17 @@ class _Words:
     peel: tuple[str, ...]  # everything that may be peeled off before a number, longest first
     mild: frozenset[str]  # qualifier and filler words: they leave a verb-object subject alone
     peel_set: frozenset[str]
+    counter_units: frozenset[str]
+    streak_units: frozenset[str]
+    post_stops: frozenset[str]
+    post_verbs: frozenset[str]
+    post_not_noun: tuple[str, ...]
+    name_units: frozenset[str]
+    name_unit_ok: regex.Pattern
+    program_heads: tuple[str, ...]
+    other_base: regex.Pattern
+    region_words: tuple[str, ...]
+    facility_words: tuple[str, ...]
 
 
 def _longest_first(words) -> tuple[str, ...]:
@@ -108,6 +106,17 @@ def _words() -> _Words:
         threshold_after=_longest_first(r["threshold_after"]), peel=peel,
         mild=frozenset([w for w, _ in qb] + list(r["filler"])),
         peel_set=frozenset(peel) | frozenset(r["rank_verbs"]),
+        counter_units=frozenset(r["counter_units"]),
+        streak_units=frozenset(r["streak_units"]),
+        post_stops=frozenset(r["post_noun"]["stops"]),
+        post_verbs=frozenset(r["post_noun"]["verbs"]),
+        post_not_noun=tuple(r["post_noun"]["not_after_number"]),
+        name_units=frozenset(r["name_units"]["units"]),
+        name_unit_ok=regex.compile("|".join(map(regex.escape, r["name_units"]["measurement_continues"]))),
+        program_heads=tuple(r["program_heads"]),
+        other_base=regex.compile("(?:比|较)(?:" + "|".join(map(regex.escape, r["other_bases"])) + ")"),
+        region_words=tuple(r["governing_place"]["region_words"]),
+        facility_words=tuple(r["governing_place"]["facility_words"]),
     )
 
 
@@ -294,7 +303,7 @@ def _post_noun(after: str, w: _Words) -> str:
     When that noun is generic and a verb phrase follows it to the end of the clause
     (`11家企业入选国家重点产业链链主企业`), the subject is the verb phrase plus the noun.
     """
-    if not after or after.startswith(POST_NOT_NOUN) or not regex.match(r"[\p{Han}“A-Za-z]", after):
+    if not after or after.startswith(w.post_not_noun) or not regex.match(r"[\p{Han}“A-Za-z]", after):
         return ""
     tokens = tokenizer().lcut(after)
     noun: list[str] = []
@@ -302,7 +311,7 @@ def _post_noun(after: str, w: _Words) -> str:
     while i < len(tokens):
         tok = tokens[i]
         joins_short = tok in ("和", "及", "与") and 0 < len("".join(noun)) <= 2  # 44条国际及地区航线
-        if depth == 0 and not joins_short and (tok in POST_STOPS or tok in w.stops or tok in w.peel_set
+        if depth == 0 and not joins_short and (tok in w.post_stops or tok in w.stops or tok in w.peel_set
                                                or regex.search(r"\d", tok) or tok in "，。；、："):
             break
         depth += sum(tok.count(c) for c in OPENERS) - sum(tok.count(c) for c in CLOSERS)
@@ -311,7 +320,7 @@ def _post_noun(after: str, w: _Words) -> str:
     if not noun:
         return ""
     head = "".join(noun)
-    if i < len(tokens) and tokens[i] in POST_VERBS and len(head) <= 4:
+    if i < len(tokens) and tokens[i] in w.post_verbs and len(head) <= 4:
         vp = []
         for tok in tokens[i:]:
             if tok in "，。；：" or regex.match(r"[\d]", tok):
@@ -327,7 +336,7 @@ def _de_noun(after: str, w: _Words) -> str:
         return ""
     out = []
     for tok in tokenizer().lcut(after[1:]):
-        if tok in w.stops or tok in POST_STOPS or not regex.match(r"[\p{Han}A-Za-z]+$", tok):
+        if tok in w.stops or tok in w.post_stops or not regex.match(r"[\p{Han}A-Za-z]+$", tok):
             break
         out.append(tok)
     noun = "".join(out)
@@ -450,7 +459,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         if kind == "change":
             if q.negative or "负增长" in sent[left:right]:
                 direction = "down" if direction == "up" else "up"
-            if OTHER_BASE.search(prefix):
+            if w.other_base.search(prefix):
                 base = ""
             elif any(b in words or b in prefix for b in w.base_last):
                 base = "上年"
@@ -468,8 +477,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         subject_text = subject_text[: subject_text.rindex("分别")]
         words = words + ["分别"]
     subject = _cut_subject(subject_text, w)
-    post = _post_noun(after, w) if q.unit in COUNTER_UNITS and not q.is_rank else ""
-    if "连续" in words and q.unit in STREAK_UNITS:
+    post = _post_noun(after, w) if q.unit in w.counter_units and not q.is_rank else ""
+    if "连续" in words and q.unit in w.streak_units:
         kind, direction, base = "level", "", ""
         tail = regex.split(r"[，。；：,;]", after, maxsplit=1)[0]
         if tail.startswith("、"):  # A连续8年、B连续5年保持X: the streaks share the predicate after the last
@@ -528,11 +537,11 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
     measurement inside a statistic's name (`日最大8小时平均浓度`, `3岁以下婴幼儿`)."""
     after = sent[q.end:q.end + 4]
     rest = regex.sub(r"^(?:以上|以下)", "", sent[q.end:q.end + 6])[:4]
-    if (q.unit in NAME_UNITS and not q.is_rank and regex.match(r"\p{Han}{2}", rest)
-            and not regex.match(NAME_UNIT_OK, rest)):
+    if (q.unit in w.name_units and not q.is_rank and regex.match(r"\p{Han}{2}", rest)
+            and not w.name_unit_ok.match(rest)):
         return True
     before = sent[max(0, q.start - 1):q.start]
-    if q.unit == "年" and PROGRAM_HEADS.match(after):
+    if q.unit == "年" and after.startswith(w.program_heads):
         return True
     if q.value_raw.endswith("级"):  # 万吨级海船, 千亿级产业: a class, not a measurement
         return True
@@ -652,7 +661,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
                 owner = prev_subject or _clause_owner(text, left, w)
                 if owner:
                     subject = _restore_head(owner, subject, w)
-            place, place_code = _governing_place(subject, doc)
+            place, place_code = _governing_place(subject, doc, w)
             out.append(Indicator(
                 sent_id=sent.sent_id, start=sent.start + q.start, end=sent.start + q.end, evidence=text,
                 subject=subject, indicator=canonical_indicator(subject), value=q.value, unit=q.unit,
@@ -665,7 +674,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
     return out
 
 
-def _governing_place(subject: str, doc: Doc) -> tuple[str, str]:
+def _governing_place(subject: str, doc: Doc, w: _Words) -> tuple[str, str]:
     """The named administrative place a subject starts with (`泸州经济总量` → 泸州市), else the
     document's region (SPEC §2 place). Short forms count only inside the document's province, and
     a place that only qualifies a region (`武汉都市圈`) is no governing place."""
@@ -674,7 +683,7 @@ def _governing_place(subject: str, doc: Doc) -> tuple[str, str]:
         return doc.meta.region, doc.meta.region_code
     for n in range(min(len(subject) - 1, 9), 1, -1):
         head, rest = subject[:n], subject[n:]
-        if rest.startswith(REGION_WORDS) or any(w in rest[:4] for w in FACILITY_WORDS) or lookup(rest[:2]):
+        if rest.startswith(w.region_words) or any(f in rest[:4] for f in w.facility_words) or lookup(rest[:2]):
             continue
         full = head.endswith(("省", "市", "县", "区", "州", "盟", "旗"))
         for div in lookup(head):
