@@ -50,6 +50,7 @@ class _Words:
     base_last: tuple[str, ...]
     base_avg: tuple[str, ...]
     target: tuple[str, ...]
+    review_target: tuple[str, ...]
     expected: tuple[str, ...]
     five_years: tuple[str, ...]
     one_year: tuple[str, ...]
@@ -99,6 +100,7 @@ def _words() -> _Words:
         change_after=_longest_first(r["change_after"]), rank_verbs=_longest_first(r["rank_verbs"]),
         scopes=_longest_first(r["scopes"]), base_last=tuple(r["base_last_year"]),
         base_avg=tuple(r["base_yearly_average"]), target=tuple(r["target_words"]),
+        review_target=tuple(t for t in r["target_words"] if t not in r["plan_only_target_words"]),
         expected=tuple(r["expected_words"]),
         five_years=tuple(r["paragraph_cues"]["five_years"]), one_year=tuple(r["paragraph_cues"]["one_year"]),
         plan_spans=tuple((k, v[0], v[1]) for k, v in r["plan_spans"].items()),
@@ -292,7 +294,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
         before = "".join(t for t in tokens[: start - 1] if t not in w.stops)
         subject = before + subject if before else subject
     subject = LEADING_BASE.sub("", LEADING_TIME.sub("", subject))
-    subject = regex.sub(r"^(?:[等和及与、对向把从由但而且还也]|以(?!上|下))+", "", subject)
+    subject = regex.sub(r"^(?:[等和及与、对向把从由但而且还也]|以(?!上|下))+", "", subject).lstrip("”’》）)")
     subject = TRAILING_NOISE.sub("", subject)
     return subject.strip(" 、")
 
@@ -547,7 +549,8 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
         return True
     if before == "过" and regex.match(r"[\p{Han}]", after or " "):
         return True
-    if any(after.startswith(t) for t in w.threshold_after):
+    if any(after.startswith(t) for t in w.threshold_after) and not (
+            q.unit in w.counter_units and after.startswith("以上")):
         return True
     if q.unit == "元" and after.startswith("以上") and regex.match(r"以上[\p{Han}]", after) and not regex.match(
             r"以上(?:增长|的)", after):
@@ -593,7 +596,7 @@ def _modality(sent: str, q: Quantity, left: int, right: int, ctx: _Context, w: _
     """target for goals (target words, or any figure of a plans part); expected for 预计 estimates
     that are not goals, even in a plans part (预计今年高校毕业生超过…); actual otherwise."""
     clause = sent[left:right]
-    has_target = any(t in clause for t in w.target)
+    has_target = any(t in clause for t in (w.target if ctx.plan else w.review_target))
     if any(e in sent[left:q.start] for e in w.expected) and not has_target:
         return "expected"
     if ctx.plan or has_target:
