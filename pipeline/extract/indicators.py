@@ -30,7 +30,8 @@ BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
 LEADING_BASE = regex.compile(r"^(?:比|较)(?:上年|去年|年初|20\d\d年)(?:同期|末|预算)?")
 LEADING_TIME = regex.compile(r"^(?:到|至|截至|在)?20\d\d年(?:底|末)?")
-TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|是20\d\d年的|比上年?末?|每年|始终|全部|首次|继续|持续)+$")
+TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|[一二两三四五六七八九十]+年|是20\d\d年的|比上年?末?|每年|始终|全部"
+                                r"|首次|继续|持续)+$")
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
@@ -90,9 +91,7 @@ def _words() -> _Words:
     level_verbs = [v + a for v, _ in change for a in r["level_after_change"]]
     peel = _longest_first([w for w, _ in qb] + [w for w, _ in change] + level_verbs + list(r["filler"])
                           + list(r["base_last_year"]) + list(r["base_yearly_average"])
-                          + list(r["expected_words"]) + ["达到", "达", "为", "是", "至", "到", "迈上", "迈入", "跃上",
-                                                         "保持在", "稳定在", "控制在", "增至", "降至", "升至", "占",
-                                                         "总计", "合计", "共计", "连续"])
+                          + list(r["expected_words"]) + list(r["level_verbs"]))
     return _Words(
         qual_before=qb, qual_after=qa, change=change, change_nouns=nouns,
         change_heads=nouns + tuple((h, "up") for h in r["change_subject_heads"]),
@@ -517,7 +516,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 kind, direction, rule = "change", d, rule + "+change-noun"
                 break
         for verb, d in w.change:
-            if subject.startswith(verb) and len(subject) > len(verb) + 1 and set(words) <= w.mild:
+            if (subject.startswith(verb) and len(subject) > len(verb) + 1 and set(words) <= w.mild
+                    and tokenizer().lcut(subject)[0] == verb):  # 增加值 is a noun, not 增加 + 值
                 kind, direction, rule = "change", d, rule + "+verb-object"
                 subject = subject[len(verb):]
                 break
@@ -643,9 +643,10 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
             binding = replace(prev_binding, kind="level", direction="", base="",
                               qualifier=_own_qualifier(text, q, right, w), rule=prev_binding.rule + "+from-to")
         elif prev_q is not None and prev_binding is not None and CONTINUATION.fullmatch(between):
+            listed = bool(pending)
             subjects = (pending.pop(0),) if pending else prev_binding.subjects[-1:]
             binding = replace(prev_binding, subjects=subjects, qualifier=_own_qualifier(text, q, right, w),
-                              rule=prev_binding.rule + "+continued")
+                              rule=prev_binding.rule + ("+listed" if listed else "+continued"))
         else:
             binding = _bind(text, q, left, right, prev_end if prev_end > left else 0, prev_subject, w, one_year)
             pending = []
@@ -660,7 +661,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
         period = _period(text, q, left, ctx, review, w)
         modality = _modality(text, q, left, right, ctx, w)
         for subject in binding.subjects:
-            if subject in w.generic:
+            if subject in w.generic and not binding.rule.endswith("+listed"):  # 营业总收入、利润总额分别…
                 owner = prev_subject or _clause_owner(text, left, w)
                 if owner:
                     subject = _restore_head(owner, subject, w)
