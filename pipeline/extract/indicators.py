@@ -35,6 +35,7 @@ TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|[一
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
+LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 
 
 @dataclass(frozen=True)
@@ -302,10 +303,13 @@ def _post_noun(after: str, w: _Words) -> str:
     """The noun phrase written right after a counted number (`11个设区市`).
 
     When that noun is generic and a verb phrase follows it to the end of the clause
-    (`11家企业入选国家重点产业链链主企业`), the subject is the verb phrase plus the noun.
+    (`11家企业入选国家重点产业链链主企业`), the subject is the verb phrase plus the noun. A list
+    of modifiers joined to the noun by 的 (`40个吸引力强、带动面广的消费场景`) is left out.
     """
     if not after or after.startswith(w.post_not_noun) or not regex.match(r"[\p{Han}“A-Za-z]", after):
         return ""
+    if m := LISTED_MODIFIERS.match(after):
+        after = after[m.end():]
     tokens = tokenizer().lcut(after)
     noun: list[str] = []
     i, depth = 0, 0
