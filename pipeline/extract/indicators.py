@@ -644,7 +644,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
         left, right = _clause_bounds(text, q.start)
         between = text[prev_q.end:q.start] if prev_q is not None else ""
         if prev_binding is not None and FROM_TO.fullmatch(between):
-            binding = replace(prev_binding, kind="level", direction="", base="",
+            binding = replace(prev_binding, kind="rank" if q.is_rank else "level", direction="", base="",
                               qualifier=_own_qualifier(text, q, right, w), rule=prev_binding.rule + "+from-to")
         elif prev_q is not None and prev_binding is not None and CONTINUATION.fullmatch(between):
             listed = bool(pending)

@@ -66,6 +66,7 @@ class _Grammar:
     rank_after: str
     rank_window: int
     bare_cues: tuple[str, ...]
+    bare_from_verbs: tuple[str, ...]
     bare_years: tuple[int, int]
     unit_not_followed_by: dict[str, tuple[str, ...]]
     unit_max_number: dict[str, Decimal]
@@ -198,6 +199,7 @@ def _grammar() -> _Grammar:
         rank_after=rank["after"],
         rank_window=int(rank["window"]),
         bare_cues=tuple(r["bare_cues"]),
+        bare_from_verbs=tuple(r["bare_from_verbs"]),
         bare_years=(int(r["bare_year_range"][0]), int(r["bare_year_range"][1])),
         unit_not_followed_by={k: tuple(v) for k, v in r["unit_not_followed_by"].items()},
         unit_max_number={k: Decimal(str(v)) for k, v in r["unit_max_number"].items()},
@@ -405,14 +407,16 @@ def _range_pair(a: _Raw, b: _Raw, text: str, *, g: _Grammar) -> tuple[_Raw, _Raw
 
 
 def _is_bare_measure(raw: _Raw, text: str, *, g: _Grammar) -> bool:
-    """A number with no unit counts only after a cue such as 为/达 (比值为2.19), in Arabic
+    """A number with no unit counts only after a cue such as 为/达 (比值为2.19) or as the start of a
+    movement (从1.96缩小至1.81), in Arabic
     digits and not a year; section markers and slogans carry no such cue."""
     if raw.chinese or raw.approx:
         return False
     value = _arabic_value(raw.number)
     if value == value.to_integral_value() and g.bare_years[0] <= value <= g.bare_years[1]:
         return False
-    return text[:raw.start].rstrip().endswith(g.bare_cues)
+    before = text[:raw.start].rstrip()
+    return before.endswith(g.bare_cues) or (before.endswith("从") and text.startswith(g.bare_from_verbs, raw.end))
 
 
 def _quantity(raw: _Raw, text: str, *, g: _Grammar, range_id: int = -1, bound: str = "") -> Quantity:
