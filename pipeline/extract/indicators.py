@@ -34,6 +34,26 @@ TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|是2
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
+PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
+TRAILING_DE = regex.compile(r"(?:20\d\d年)?的$")
+LEADING_LINKS = regex.compile(r"^(?:[等和及与、对向把从由但而且还也]|以(?!上|下))+")
+NOUN_START = regex.compile(r"[\p{Han}“A-Za-z]")
+DIGIT = regex.compile(r"\d")
+WORD_TOKEN = regex.compile(r"[\p{Han}A-Za-z]+$")
+HAN = regex.compile(r"\p{Han}")
+TWO_HAN = regex.compile(r"\p{Han}{2}")
+HAN_WORD = regex.compile(r"\p{Han}+")
+CONJUNCTION = regex.compile("[和及与]")
+RANK_PARTNER = regex.compile(r"与[^与，、]{1,12}$")
+CLAUSE_SPLIT = regex.compile(r"[，。；：,;]")
+STREAK_SPLIT = regex.compile(r"连续[\d一二三四五六七八九十两]+(?:个)?(?:年|次|月|季度|届|天)")
+COUNTED_ITEMS = regex.compile(r"(?:[两二三四五六七八九十\d]+项指标|[两二三四五六七八九十\d]+项)?均?$")
+SHARED_CUE = regex.compile(r"(?:均|都|[两二三四五六七八九十\d]+项指标均?)$")
+ARTICLE_CUE = regex.compile(r"(?:达到?|为|新增|增加|共|仅|只有?)$")
+LEADING_BOUND = regex.compile(r"^(?:以上|以下)")
+ABOVE_HAN = regex.compile(r"以上\p{Han}")
+ABOVE_CHANGE = regex.compile(r"以上(?:增长|的)")
+LIST_GOES_ON = regex.compile(r"(?:以上|左右|以下|以内)?[、，和及与；]")
 
 
 @dataclass(frozen=True)
@@ -258,7 +278,7 @@ def _peel(prefix: str, w: _Words) -> _Peeled:
                 changed = True
                 break
         if not changed:
-            m = regex.search(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$", rest)
+            m = PEELED_BASE_YEAR.search(rest)
             if m:
                 words.append(m.group())
                 rest = rest[: m.start()]
@@ -282,7 +302,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
     for i, tok in enumerate(tokens):
         if tok in w.stops:
             start = i + 1
-    subject = regex.sub(r"(?:20\d\d年)?的$", "", "".join(tokens[start:]))
+    subject = TRAILING_DE.sub("", "".join(tokens[start:]))
     if not subject and start > 1:  # 人均地区生产总值从2020年的…: the subject stands before 从
         subject = "".join(t for t in tokens[: start - 1] if t not in w.stops)
     elif start > 1 and subject in w.generic:
@@ -292,7 +312,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
         before = "".join(t for t in tokens[: start - 1] if t not in w.stops)
         subject = before + subject if before else subject
     subject = LEADING_BASE.sub("", LEADING_TIME.sub("", subject))
-    subject = regex.sub(r"^(?:[等和及与、对向把从由但而且还也]|以(?!上|下))+", "", subject)
+    subject = LEADING_LINKS.sub("", subject)
     subject = TRAILING_NOISE.sub("", subject)
     return subject.strip(" 、")
 
@@ -303,7 +323,7 @@ def _post_noun(after: str, w: _Words) -> str:
     When that noun is generic and a verb phrase follows it to the end of the clause
     (`11家企业入选国家重点产业链链主企业`), the subject is the verb phrase plus the noun.
     """
-    if not after or after.startswith(w.post_not_noun) or not regex.match(r"[\p{Han}“A-Za-z]", after):
+    if not after or after.startswith(w.post_not_noun) or not NOUN_START.match(after):
         return ""
     tokens = tokenizer().lcut(after)
     noun: list[str] = []
@@ -312,7 +332,7 @@ def _post_noun(after: str, w: _Words) -> str:
         tok = tokens[i]
         joins_short = tok in ("和", "及", "与") and 0 < len("".join(noun)) <= 2  # 44条国际及地区航线
         if depth == 0 and not joins_short and (tok in w.post_stops or tok in w.stops or tok in w.peel_set
-                                               or regex.search(r"\d", tok) or tok in "，。；、："):
+                                               or DIGIT.search(tok) or tok in "，。；、："):
             break
         depth += sum(tok.count(c) for c in OPENERS) - sum(tok.count(c) for c in CLOSERS)
         noun.append(tok)
@@ -323,7 +343,7 @@ def _post_noun(after: str, w: _Words) -> str:
     if i < len(tokens) and tokens[i] in w.post_verbs and len(head) <= 4:
         vp = []
         for tok in tokens[i:]:
-            if tok in "，。；：" or regex.match(r"[\d]", tok):
+            if tok in "，。；：" or DIGIT.match(tok):
                 break
             vp.append(tok)
         return "".join(vp) + head
@@ -336,7 +356,7 @@ def _de_noun(after: str, w: _Words) -> str:
         return ""
     out = []
     for tok in tokenizer().lcut(after[1:]):
-        if tok in w.stops or tok in w.post_stops or not regex.match(r"[\p{Han}A-Za-z]+$", tok):
+        if tok in w.stops or tok in w.post_stops or not WORD_TOKEN.match(tok):
             break
         out.append(tok)
     noun = "".join(out)
@@ -368,7 +388,7 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
     if len(parts) < 2:
         return [subject]
     if not shared and (any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1])
-                       or regex.search("[和及与]", parts[-1])):
+                       or CONJUNCTION.search(parts[-1])):
         return [subject]
     # parallel items: what the last item has beyond the first item's length is the shared head
     first, last = parts[0], parts[-1]
@@ -435,7 +455,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 if not _cut_subject(rest, w) and extra:
                     rest = extra
                 break
-        subject_text = regex.sub(r"与[^与，、]{1,12}$", "", rest)
+        subject_text = RANK_PARTNER.sub("", rest)
     else:
         subject_text = peeled.rest
         for verb, d in w.change:
@@ -480,9 +500,9 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     post = _post_noun(after, w) if q.unit in w.counter_units and not q.is_rank else ""
     if "连续" in words and q.unit in w.streak_units:
         kind, direction, base = "level", "", ""
-        tail = regex.split(r"[，。；：,;]", after, maxsplit=1)[0]
+        tail = CLAUSE_SPLIT.split(after, maxsplit=1)[0]
         if tail.startswith("、"):  # A连续8年、B连续5年保持X: the streaks share the predicate after the last
-            tail = regex.split(r"连续[\d一二三四五六七八九十两]+(?:个)?(?:年|次|月|季度|届|天)", tail)[-1]
+            tail = STREAK_SPLIT.split(tail)[-1]
         subject = subject + tail if subject else tail
         rule += "+streak"
     elif (de := _de_noun(after, w)) and de.endswith(tuple(n for n, _ in w.change_heads)):
@@ -505,7 +525,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     elif len(subject) <= 2 and prev_subject and not q.is_rank and not sent[left:q.start].startswith("其中"):
         subject = prev_subject + subject
         rule += "+previous"
-    subject = regex.sub(r"(?:[两二三四五六七八九十\d]+项指标|[两二三四五六七八九十\d]+项)?均?$", "", subject) or subject
+    subject = COUNTED_ITEMS.sub("", subject) or subject
     subject = subject.strip("、 ")
     if not subject:
         return None
@@ -521,23 +541,22 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 break
         if kind == "change":
             base = "上年" if one_year else ""
-    shared = bool(regex.search(r"(?:均|都|[两二三四五六七八九十\d]+项指标均?)$", subject_text)) or "分别" in words
+    shared = bool(SHARED_CUE.search(subject_text)) or "分别" in words
     return _Binding(tuple(_split_coordinated(subject, shared=shared)), qualifier, kind, direction, base, scope, rule)
 
 
 def _is_article(sent: str, q: Quantity) -> bool:
     """`一个部门牵头`, `一年`, `一届`: 一 with a measure word is an article, not a count, unless a
     level word governs it (达到一个, 新增一家)."""
-    return q.value_raw[:1] == "一" and q.value == 1 and not regex.search(r"(?:达到?|为|新增|增加|共|仅|只有?)$",
-                                                                          sent[:q.start])
+    return q.value_raw[:1] == "一" and q.value == 1 and not ARTICLE_CUE.search(sent[:q.start])
 
 
 def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
     """A number that names a class or threshold (`过三千亿元城市`, `亿元以上项目`, `万亿级`), or a
     measurement inside a statistic's name (`日最大8小时平均浓度`, `3岁以下婴幼儿`)."""
     after = sent[q.end:q.end + 4]
-    rest = regex.sub(r"^(?:以上|以下)", "", sent[q.end:q.end + 6])[:4]
-    if (q.unit in w.name_units and not q.is_rank and regex.match(r"\p{Han}{2}", rest)
+    rest = LEADING_BOUND.sub("", sent[q.end:q.end + 6])[:4]
+    if (q.unit in w.name_units and not q.is_rank and TWO_HAN.match(rest)
             and not w.name_unit_ok.match(rest)):
         return True
     before = sent[max(0, q.start - 1):q.start]
@@ -545,12 +564,11 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
         return True
     if q.value_raw.endswith("级"):  # 万吨级海船, 千亿级产业: a class, not a measurement
         return True
-    if before == "过" and regex.match(r"[\p{Han}]", after or " "):
+    if before == "过" and HAN.match(after or " "):
         return True
     if any(after.startswith(t) for t in w.threshold_after):
         return True
-    if q.unit == "元" and after.startswith("以上") and regex.match(r"以上[\p{Han}]", after) and not regex.match(
-            r"以上(?:增长|的)", after):
+    if q.unit == "元" and after.startswith("以上") and ABOVE_HAN.match(after) and not ABOVE_CHANGE.match(after):
         return True
     return False
 
@@ -649,7 +667,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
             if binding is not None and "分别" in text[left:q.start] and len(binding.subjects) > 1:
                 pending = list(binding.subjects[1:])
                 binding = replace(binding, subjects=binding.subjects[:1])
-        if regex.match(r"(?:以上|左右|以下|以内)?[、，和及与；]", text[q.end:q.end + 4]):
+        if LIST_GOES_ON.match(text[q.end:q.end + 4]):
             prev_end = q.end
         prev_q, prev_binding = q, binding
         if binding is None:
@@ -712,7 +730,7 @@ def _clause_owner(sent: str, left: int, w: _Words) -> str:
     start = max(sent.rfind(d, 0, left - 1) for d in CLAUSE_DELIM) + 1
     owner = []
     for tok in tokenizer().lcut(sent[start:left - 1]):
-        if tok in w.stops or tok in w.generic or tok in w.peel_set or not regex.fullmatch(r"\p{Han}+", tok):
+        if tok in w.stops or tok in w.generic or tok in w.peel_set or not HAN_WORD.fullmatch(tok):
             break
         owner.append(tok)
     noun = "".join(owner)

@@ -22,6 +22,8 @@ from pipeline.rules import RulesError, load_yaml
 
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
+DIGITS_OR_SCALE = regex.compile(r"[0-9]+|[万亿]")
+CLAUSE_BREAK = regex.compile(r"[，。；！？：,;!?:]")
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def _arabic_value(text: str) -> Decimal:
     if "万" not in text and "亿" not in text:
         return Decimal(text)
     total = wan = current = 0
-    for token in regex.findall(r"[0-9]+|[万亿]", text):
+    for token in DIGITS_OR_SCALE.findall(text):
         if token == "万":
             wan, current = current * 10**4, 0
         elif token == "亿":
@@ -313,7 +315,7 @@ def _rank_ok(m: Any, text: str, *, g: _Grammar, surface: _Surface | None, chines
     if not chinese:
         return True
     window = text[max(0, m.start() - g.rank_window):m.start()]
-    clause = regex.split(r"[，。；！？：,;!?:]", window)[-1]
+    clause = CLAUSE_BREAK.split(window)[-1]
     return g.rank_trigger.search(clause) is not None
 
 
