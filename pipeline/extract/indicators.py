@@ -77,7 +77,8 @@ class _Words:
     stops: frozenset[str]
     generic: tuple[str, ...]
     threshold_after: tuple[str, ...]
-    peel: tuple[str, ...]  # everything that may be peeled off before a number, longest first
+    peel: frozenset[str]  # everything that may be peeled off before a number
+    peel_lengths: tuple[int, ...]  # the lengths of those words, longest first
     mild: frozenset[str]  # qualifier and filler words: they leave a verb-object subject alone
     peel_set: frozenset[str]
     counter_units: frozenset[str]
@@ -107,11 +108,11 @@ def _words() -> _Words:
     nouns = tuple(sorted([(w, "up") for w in r["change_nouns_up"]] + [(w, "down") for w in r["change_nouns_down"]],
                          key=lambda x: -len(x[0])))
     level_verbs = [v + a for v, _ in change for a in r["level_after_change"]]
-    peel = _longest_first([w for w, _ in qb] + [w for w, _ in change] + level_verbs + list(r["filler"])
-                          + list(r["base_last_year"]) + list(r["base_yearly_average"])
-                          + list(r["expected_words"]) + ["达到", "达", "为", "是", "至", "到", "迈上", "迈入", "跃上",
-                                                         "保持在", "稳定在", "控制在", "增至", "降至", "升至", "占",
-                                                         "总计", "合计", "共计", "连续"])
+    peel = frozenset([w for w, _ in qb] + [w for w, _ in change] + level_verbs + list(r["filler"])
+                      + list(r["base_last_year"]) + list(r["base_yearly_average"])
+                      + list(r["expected_words"]) + ["达到", "达", "为", "是", "至", "到", "迈上", "迈入", "跃上",
+                                                     "保持在", "稳定在", "控制在", "增至", "降至", "升至", "占",
+                                                     "总计", "合计", "共计", "连续"])
     return _Words(
         qual_before=qb, qual_after=qa, change=change, change_nouns=nouns,
         change_heads=nouns + tuple((h, "up") for h in r["change_subject_heads"]),
@@ -124,8 +125,9 @@ def _words() -> _Words:
         plan_spans=tuple((k, v[0], v[1]) for k, v in r["plan_spans"].items()),
         stops=frozenset(r["subject_stops"]), generic=_longest_first(r["generic_subjects"]),
         threshold_after=_longest_first(r["threshold_after"]), peel=peel,
+        peel_lengths=tuple(sorted({len(x) for x in peel}, reverse=True)),
         mild=frozenset([w for w, _ in qb] + list(r["filler"])),
-        peel_set=frozenset(peel) | frozenset(r["rank_verbs"]),
+        peel_set=peel | frozenset(r["rank_verbs"]),
         counter_units=frozenset(r["counter_units"]),
         streak_units=frozenset(r["streak_units"]),
         post_stops=frozenset(r["post_noun"]["stops"]),
@@ -271,10 +273,10 @@ def _peel(prefix: str, w: _Words) -> _Peeled:
     changed = True
     while changed and rest:
         changed = False
-        for word in w.peel:
-            if rest.endswith(word):
-                words.append(word)
-                rest = rest[: -len(word)]
+        for n in w.peel_lengths:  # the longest peel word that ends `rest`
+            if n <= len(rest) and rest[-n:] in w.peel:
+                words.append(rest[-n:])
+                rest = rest[:-n]
                 changed = True
                 break
         if not changed:
@@ -701,10 +703,12 @@ def _governing_place(subject: str, doc: Doc, w: _Words) -> tuple[str, str]:
         return doc.meta.region, doc.meta.region_code
     for n in range(min(len(subject) - 1, 9), 1, -1):
         head, rest = subject[:n], subject[n:]
-        if rest.startswith(w.region_words) or any(f in rest[:4] for f in w.facility_words) or lookup(rest[:2]):
+        divisions = lookup(head)
+        if (not divisions or rest.startswith(w.region_words) or any(f in rest[:4] for f in w.facility_words)
+                or lookup(rest[:2])):
             continue
         full = head.endswith(("省", "市", "县", "区", "州", "盟", "旗"))
-        for div in lookup(head):
+        for div in divisions:
             if div.code == region or div.code[:2] == "00":
                 continue
             if full or (region and div.code[:2] == region[:2] and div.level in ("prefecture", "county")):

@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from pipeline.extract.fastmatch import finditer_at
+from pipeline.extract.fastmatch import alternation, finditer_at
 from pipeline.records import Quantity
 from pipeline.rules import RulesError, load_yaml
 
@@ -172,8 +172,9 @@ def _grammar() -> _Grammar:
         f"|(?P<ord>{regex.escape(rank['prefix'])})?(?P<num>{number})"
         f"|(?<![0-9{all_cn}{''.join(approx)}])" r"(?P<imp>\L<implicit>)"
     )
-    literals = sorted(r["ambiguous"], key=len, reverse=True)
-    blocked = "|".join([regex.escape(w) for w in literals] + [f"(?:{p})" for p in r["blocked_patterns"]])
+    # the ambiguous words as one trie (the longest word at a position, as a longest-first list
+    # would give), tried before the patterns
+    blocked = "|".join([f"(?:{alternation(r['ambiguous'])})"] + [f"(?:{p})" for p in r["blocked_patterns"]])
     try:
         candidates = regex.compile(pattern, mults=list(mults), surfaces=list(surfaces), implicit=implicit)
         firsts = {*"0123456789", *all_cn, *num["start"], rank["prefix"][0], *(s[0] for s in implicit)}

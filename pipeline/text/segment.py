@@ -7,9 +7,11 @@ boundaries and finds subjects; numbers are matched on characters (`extract/numbe
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import marshal
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from math import log
 
@@ -134,6 +136,27 @@ def _prefix_dict() -> tuple[dict[str, int], int, dict[str, str], list[str]]:
 
 def segment(text: str) -> list[str]:
     return tokenizer().lcut(text)
+
+
+def token_edges(text: str, positions: Iterable[int], *, hmm: bool = True) -> set[int]:
+    """Those of `positions` where a token of `tokenizer().cut(text, HMM=hmm)` begins or ends.
+
+    Only the blocks around them are cut: jieba segments each run of its block pattern (Han,
+    Latin letters, digits…) on its own and splits the text between runs into single characters
+    (`\r\n` kept whole), so a position anywhere else is an edge without cutting anything.
+    """
+    wanted = sorted(set(positions))
+    edges = {p for p in wanted if not (p > 0 and text[p - 1:p + 1] == "\r\n")}
+    for block in jieba.re_han_default.finditer(text):
+        start, end = block.span()
+        inside = wanted[bisect.bisect_right(wanted, start):bisect.bisect_left(wanted, end)]
+        if inside:
+            ends, pos = set(), start
+            for word in tokenizer().cut(block.group(), HMM=hmm):
+                pos += len(word)
+                ends.add(pos)
+            edges.difference_update(p for p in inside if p not in ends)
+    return edges
 
 
 @lru_cache(maxsize=1)
