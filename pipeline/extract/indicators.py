@@ -36,6 +36,26 @@ FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|�
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
+PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
+TRAILING_DE = regex.compile(r"(?:20\d\d年)?的$")
+LEADING_LINKS = regex.compile(r"^(?:[等和及与、对向把从由但而且还也]|以(?!上|下))+")
+NOUN_START = regex.compile(r"[\p{Han}“A-Za-z]")
+DIGIT = regex.compile(r"\d")
+WORD_TOKEN = regex.compile(r"[\p{Han}A-Za-z]+$")
+HAN = regex.compile(r"\p{Han}")
+TWO_HAN = regex.compile(r"\p{Han}{2}")
+HAN_WORD = regex.compile(r"\p{Han}+")
+CONJUNCTION = regex.compile("[和及与]")
+RANK_PARTNER = regex.compile(r"与[^与，、]{1,12}$")
+CLAUSE_SPLIT = regex.compile(r"[，。；：,;]")
+STREAK_SPLIT = regex.compile(r"连续[\d一二三四五六七八九十两]+(?:个)?(?:年|次|月|季度|届|天)")
+COUNTED_ITEMS = regex.compile(r"(?:[两二三四五六七八九十\d]+项指标|[两二三四五六七八九十\d]+项)?均?$")
+SHARED_CUE = regex.compile(r"(?:均|都|[两二三四五六七八九十\d]+项指标均?)$")
+ARTICLE_CUE = regex.compile(r"(?:达到?|为|新增|增加|共|仅|只有?)$")
+LEADING_BOUND = regex.compile(r"^(?:以上|以下)")
+ABOVE_HAN = regex.compile(r"以上\p{Han}")
+ABOVE_CHANGE = regex.compile(r"以上(?:增长|的)")
+LIST_GOES_ON = regex.compile(r"(?:以上|左右|以下|以内)?[、，和及与；]")
 
 
 @dataclass(frozen=True)
@@ -60,7 +80,8 @@ class _Words:
     stops: frozenset[str]
     generic: tuple[str, ...]
     threshold_after: tuple[str, ...]
-    peel: tuple[str, ...]  # everything that may be peeled off before a number, longest first
+    peel: frozenset[str]  # everything that may be peeled off before a number
+    peel_lengths: tuple[int, ...]  # the lengths of those words, longest first
     mild: frozenset[str]  # qualifier and filler words: they leave a verb-object subject alone
     peel_set: frozenset[str]
     counter_units: frozenset[str]
@@ -90,9 +111,9 @@ def _words() -> _Words:
     nouns = tuple(sorted([(w, "up") for w in r["change_nouns_up"]] + [(w, "down") for w in r["change_nouns_down"]],
                          key=lambda x: -len(x[0])))
     level_verbs = [v + a for v, _ in change for a in r["level_after_change"]]
-    peel = _longest_first([w for w, _ in qb] + [w for w, _ in change] + level_verbs + list(r["filler"])
-                          + list(r["base_last_year"]) + list(r["base_yearly_average"])
-                          + list(r["expected_words"]) + list(r["level_verbs"]))
+    peel = frozenset([w for w, _ in qb] + [w for w, _ in change] + level_verbs + list(r["filler"])
+                      + list(r["base_last_year"]) + list(r["base_yearly_average"])
+                      + list(r["expected_words"]) + list(r["level_verbs"]))
     return _Words(
         qual_before=qb, qual_after=qa, change=change, change_nouns=nouns,
         change_heads=nouns + tuple((h, "up") for h in r["change_subject_heads"]),
@@ -106,8 +127,9 @@ def _words() -> _Words:
         plan_spans=tuple((k, v[0], v[1]) for k, v in r["plan_spans"].items()),
         stops=frozenset(r["subject_stops"]), generic=_longest_first(r["generic_subjects"]),
         threshold_after=_longest_first(r["threshold_after"]), peel=peel,
+        peel_lengths=tuple(sorted({len(x) for x in peel}, reverse=True)),
         mild=frozenset([w for w, _ in qb] + list(r["filler"])),
-        peel_set=frozenset(peel) | frozenset(r["rank_verbs"]),
+        peel_set=peel | frozenset(r["rank_verbs"]),
         counter_units=frozenset(r["counter_units"]),
         streak_units=frozenset(r["streak_units"]),
         post_stops=frozenset(r["post_noun"]["stops"]),
@@ -253,14 +275,14 @@ def _peel(prefix: str, w: _Words) -> _Peeled:
     changed = True
     while changed and rest:
         changed = False
-        for word in w.peel:
-            if rest.endswith(word):
-                words.append(word)
-                rest = rest[: -len(word)]
+        for n in w.peel_lengths:  # the longest peel word that ends `rest`
+            if n <= len(rest) and rest[-n:] in w.peel:
+                words.append(rest[-n:])
+                rest = rest[:-n]
                 changed = True
                 break
         if not changed:
-            m = regex.search(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$", rest)
+            m = PEELED_BASE_YEAR.search(rest)
             if m:
                 words.append(m.group())
                 rest = rest[: m.start()]
@@ -284,7 +306,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
     for i, tok in enumerate(tokens):
         if tok in w.stops:
             start = i + 1
-    subject = regex.sub(r"(?:20\d\d年)?的$", "", "".join(tokens[start:]))
+    subject = TRAILING_DE.sub("", "".join(tokens[start:]))
     if not subject and start > 1:  # 人均地区生产总值从2020年的…: the subject stands before 从
         subject = "".join(t for t in tokens[: start - 1] if t not in w.stops)
     elif start > 1 and subject in w.generic:
@@ -294,7 +316,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
         before = "".join(t for t in tokens[: start - 1] if t not in w.stops)
         subject = before + subject if before else subject
     subject = LEADING_BASE.sub("", LEADING_TIME.sub("", subject))
-    subject = regex.sub(r"^(?:[等和及与、对向把从由但而且还也]|以(?!上|下))+", "", subject).lstrip("”’》）)")
+    subject = LEADING_LINKS.sub("", subject).lstrip("”’》）)")
     subject = TRAILING_NOISE.sub("", subject)
     return subject.strip(" 、")
 
@@ -306,7 +328,7 @@ def _post_noun(after: str, w: _Words) -> str:
     (`11家企业入选国家重点产业链链主企业`), the subject is the verb phrase plus the noun. A list
     of modifiers joined to the noun by 的 (`40个吸引力强、带动面广的消费场景`) is left out.
     """
-    if not after or after.startswith(w.post_not_noun) or not regex.match(r"[\p{Han}“A-Za-z]", after):
+    if not after or after.startswith(w.post_not_noun) or not NOUN_START.match(after):
         return ""
     if m := LISTED_MODIFIERS.match(after):
         after = after[m.end():]
@@ -317,7 +339,7 @@ def _post_noun(after: str, w: _Words) -> str:
         tok = tokens[i]
         joins_short = tok in ("和", "及", "与") and 0 < len("".join(noun)) <= 2  # 44条国际及地区航线
         if depth == 0 and not joins_short and (tok in w.post_stops or tok in w.stops or tok in w.peel_set
-                                               or regex.search(r"\d", tok) or tok in "，。；、："):
+                                               or DIGIT.search(tok) or tok in "，。；、："):
             break
         depth += sum(tok.count(c) for c in OPENERS) - sum(tok.count(c) for c in CLOSERS)
         noun.append(tok)
@@ -328,7 +350,7 @@ def _post_noun(after: str, w: _Words) -> str:
     if i < len(tokens) and tokens[i] in w.post_verbs and len(head) <= 4:
         vp = []
         for tok in tokens[i:]:
-            if tok in "，。；：" or regex.match(r"[\d]", tok):
+            if tok in "，。；：" or DIGIT.match(tok):
                 break
             vp.append(tok)
         return "".join(vp) + head
@@ -341,7 +363,7 @@ def _de_noun(after: str, w: _Words) -> str:
         return ""
     out = []
     for tok in tokenizer().lcut(after[1:]):
-        if tok in w.stops or tok in w.post_stops or not regex.match(r"[\p{Han}A-Za-z]+$", tok):
+        if tok in w.stops or tok in w.post_stops or not WORD_TOKEN.match(tok):
             break
         out.append(tok)
     noun = "".join(out)
@@ -373,7 +395,7 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
     if len(parts) < 2:
         return [subject]
     if not shared and (any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1])
-                       or regex.search("[和及与]", parts[-1])):
+                       or CONJUNCTION.search(parts[-1])):
         return [subject]
     # parallel items: what the last item has beyond the first item's length is the shared head
     first, last = parts[0], parts[-1]
@@ -440,7 +462,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 if not _cut_subject(rest, w) and extra:
                     rest = extra
                 break
-        subject_text = regex.sub(r"与[^与，、]{1,12}$", "", rest)
+        subject_text = RANK_PARTNER.sub("", rest)
     else:
         subject_text = peeled.rest
         for verb, d in w.change:
@@ -485,9 +507,9 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     post = _post_noun(after, w) if q.unit in w.counter_units and not q.is_rank else ""
     if "连续" in words and q.unit in w.streak_units:
         kind, direction, base = "level", "", ""
-        tail = regex.split(r"[，。；：,;]", after, maxsplit=1)[0]
+        tail = CLAUSE_SPLIT.split(after, maxsplit=1)[0]
         if tail.startswith("、"):  # A连续8年、B连续5年保持X: the streaks share the predicate after the last
-            tail = regex.split(r"连续[\d一二三四五六七八九十两]+(?:个)?(?:年|次|月|季度|届|天)", tail)[-1]
+            tail = STREAK_SPLIT.split(tail)[-1]
         subject = subject + tail if subject else tail
         rule += "+streak"
     elif (de := _de_noun(after, w)) and de.endswith(tuple(n for n, _ in w.change_heads)):
@@ -510,7 +532,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     elif len(subject) <= 2 and prev_subject and not q.is_rank and not sent[left:q.start].startswith("其中"):
         subject = prev_subject + subject
         rule += "+previous"
-    subject = regex.sub(r"(?:[两二三四五六七八九十\d]+项指标|[两二三四五六七八九十\d]+项)?均?$", "", subject) or subject
+    subject = COUNTED_ITEMS.sub("", subject) or subject
     subject = subject.strip("、 ")
     if not subject:
         return None
@@ -527,23 +549,22 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 break
         if kind == "change":
             base = "上年" if one_year else ""
-    shared = bool(regex.search(r"(?:均|都|[两二三四五六七八九十\d]+项指标均?)$", subject_text)) or "分别" in words
+    shared = bool(SHARED_CUE.search(subject_text)) or "分别" in words
     return _Binding(tuple(_split_coordinated(subject, shared=shared)), qualifier, kind, direction, base, scope, rule)
 
 
 def _is_article(sent: str, q: Quantity) -> bool:
     """`一个部门牵头`, `一年`, `一届`: 一 with a measure word is an article, not a count, unless a
     level word governs it (达到一个, 新增一家)."""
-    return q.value_raw[:1] == "一" and q.value == 1 and not regex.search(r"(?:达到?|为|新增|增加|共|仅|只有?)$",
-                                                                          sent[:q.start])
+    return q.value_raw[:1] == "一" and q.value == 1 and not ARTICLE_CUE.search(sent[:q.start])
 
 
 def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
     """A number that names a class or threshold (`过三千亿元城市`, `亿元以上项目`, `万亿级`), or a
     measurement inside a statistic's name (`日最大8小时平均浓度`, `3岁以下婴幼儿`)."""
     after = sent[q.end:q.end + 4]
-    rest = regex.sub(r"^(?:以上|以下)", "", sent[q.end:q.end + 6])[:4]
-    if (q.unit in w.name_units and not q.is_rank and regex.match(r"\p{Han}{2}", rest)
+    rest = LEADING_BOUND.sub("", sent[q.end:q.end + 6])[:4]
+    if (q.unit in w.name_units and not q.is_rank and TWO_HAN.match(rest)
             and not w.name_unit_ok.match(rest)):
         return True
     before = sent[max(0, q.start - 1):q.start]
@@ -551,13 +572,12 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
         return True
     if q.value_raw.endswith("级"):  # 万吨级海船, 千亿级产业: a class, not a measurement
         return True
-    if before == "过" and regex.match(r"[\p{Han}]", after or " "):
+    if before == "过" and HAN.match(after or " "):
         return True
     if any(after.startswith(t) for t in w.threshold_after) and not (
             q.unit in w.counter_units and after.startswith("以上")):
         return True
-    if q.unit == "元" and after.startswith("以上") and regex.match(r"以上[\p{Han}]", after) and not regex.match(
-            r"以上(?:增长|的)", after):
+    if q.unit == "元" and after.startswith("以上") and ABOVE_HAN.match(after) and not ABOVE_CHANGE.match(after):
         return True
     return False
 
@@ -657,7 +677,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
             if binding is not None and "分别" in text[left:q.start] and len(binding.subjects) > 1:
                 pending = list(binding.subjects[1:])
                 binding = replace(binding, subjects=binding.subjects[:1])
-        if regex.match(r"(?:以上|左右|以下|以内)?[、，和及与；]", text[q.end:q.end + 4]):
+        if LIST_GOES_ON.match(text[q.end:q.end + 4]):
             prev_end = q.end
         prev_q, prev_binding = q, binding
         if binding is None:
@@ -691,10 +711,12 @@ def _governing_place(subject: str, doc: Doc, w: _Words) -> tuple[str, str]:
         return doc.meta.region, doc.meta.region_code
     for n in range(min(len(subject) - 1, 9), 1, -1):
         head, rest = subject[:n], subject[n:]
-        if rest.startswith(w.region_words) or any(f in rest[:4] for f in w.facility_words) or lookup(rest[:2]):
+        divisions = lookup(head)
+        if (not divisions or rest.startswith(w.region_words) or any(f in rest[:4] for f in w.facility_words)
+                or lookup(rest[:2])):
             continue
         full = head.endswith(("省", "市", "县", "区", "州", "盟", "旗"))
-        for div in lookup(head):
+        for div in divisions:
             if div.code == region or div.code[:2] == "00":
                 continue
             if full or (region and div.code[:2] == region[:2] and div.level in ("prefecture", "county")):
@@ -720,7 +742,7 @@ def _clause_owner(sent: str, left: int, w: _Words) -> str:
     start = max(sent.rfind(d, 0, left - 1) for d in CLAUSE_DELIM) + 1
     owner = []
     for tok in tokenizer().lcut(sent[start:left - 1]):
-        if tok in w.stops or tok in w.generic or tok in w.peel_set or not regex.fullmatch(r"\p{Han}+", tok):
+        if tok in w.stops or tok in w.generic or tok in w.peel_set or not HAN_WORD.fullmatch(tok):
             break
         owner.append(tok)
     noun = "".join(owner)

@@ -16,12 +16,14 @@ from typing import Any
 
 import regex
 
-from pipeline.extract.fastmatch import finditer_at
+from pipeline.extract.fastmatch import alternation, finditer_at
 from pipeline.records import Quantity
 from pipeline.rules import RulesError, load_yaml
 
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
+DIGITS_OR_SCALE = regex.compile(r"[0-9]+|[万亿]")
+CLAUSE_BREAK = regex.compile(r"[，。；！？：,;!?:]")
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,9 @@ def _grammar() -> _Grammar:
         f"|(?P<ord>{regex.escape(rank['prefix'])})?(?P<num>{number})"
         f"|(?<![0-9{all_cn}{''.join(approx)}])" r"(?P<imp>\L<implicit>)"
     )
-    literals = sorted(r["ambiguous"], key=len, reverse=True)
-    blocked = "|".join([regex.escape(w) for w in literals] + [f"(?:{p})" for p in r["blocked_patterns"]])
+    # the ambiguous words as one trie (the longest word at a position, as a longest-first list
+    # would give), tried before the patterns
+    blocked = "|".join([f"(?:{alternation(r['ambiguous'])})"] + [f"(?:{p})" for p in r["blocked_patterns"]])
     try:
         candidates = regex.compile(pattern, mults=list(mults), surfaces=list(surfaces), implicit=implicit)
         firsts = {*"0123456789", *all_cn, *num["start"], rank["prefix"][0], *(s[0] for s in implicit)}
@@ -260,7 +263,7 @@ def _arabic_value(text: str) -> Decimal:
     if "万" not in text and "亿" not in text:
         return Decimal(text)
     total = wan = current = 0
-    for token in regex.findall(r"[0-9]+|[万亿]", text):
+    for token in DIGITS_OR_SCALE.findall(text):
         if token == "万":
             wan, current = current * 10**4, 0
         elif token == "亿":
@@ -315,7 +318,7 @@ def _rank_ok(m: Any, text: str, *, g: _Grammar, surface: _Surface | None, chines
     if not chinese:
         return True
     window = text[max(0, m.start() - g.rank_window):m.start()]
-    clause = regex.split(r"[，。；！？：,;!?:]", window)[-1]
+    clause = CLAUSE_BREAK.split(window)[-1]
     return g.rank_trigger.search(clause) is not None
 
 

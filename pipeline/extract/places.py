@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 import ahocorasick
 
 from pipeline.compiled import cached
 from pipeline.records import Doc, Place
 from pipeline.rules import load_tsv, load_yaml
-from pipeline.text.segment import tokenizer
+from pipeline.text.segment import token_edges
 
 LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 QUOTES = "“”\"'‘’《》「」"
@@ -207,14 +208,12 @@ def _abbreviation_run_re() -> re.Pattern:
     return re.compile(f"[{re.escape(chars)}]+" if chars else "(?!)")
 
 
-def _boundaries(text: str) -> set[int]:
-    """Token edges of a sentence from the project's private tokenizer; HMM off so unknown names split into characters and never
-    glue onto their neighbours. A run of abbreviations is a word of its own (赣粤|东江), which
-    jieba does not know (赣|粤东|江)."""
-    edges, pos = {0}, 0
-    for token in tokenizer().cut(text, HMM=False):
-        pos += len(token)
-        edges.add(pos)
+def _boundaries(text: str, positions: Iterable[int]) -> set[int]:
+    """Those of `positions` that are token edges of a sentence from the project's private
+    tokenizer; HMM off so unknown names split into characters and never glue onto their
+    neighbours. A run of abbreviations is a word of its own (赣粤|东江), which jieba does not know
+    (赣|粤东|江)."""
+    edges = token_edges(text, positions, hmm=False)
     abbr = _gazetteer().abbreviations
     for i, j in _abbreviation_runs(text):
         if j - i >= 2 and any(abbr[ch][1] for ch in text[i:j]):
@@ -261,7 +260,7 @@ def _sentence_matches(text: str, region_code: str) -> list[_Match]:
     ]
     if not raw:
         return []
-    edges = _boundaries(text)
+    edges = _boundaries(text, (p for m in raw for p in (m.start, m.end)))
     ok = [m for m in raw if len(m.surface) > 3 or (m.start in edges and m.end in edges)]
     # a place that opens a longer name of the gazetteer (庐山 in 庐山国家植物园, 苏州 in 苏州工业园区)
     # is nested in it even where the tokenizer keeps the longer name as one word

@@ -26,12 +26,14 @@ NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z·+\-—]")
 CLAUSE_END = regex.compile(r"[，。；：！？、,;:!?\n“”《》()（）]")
 #: a number of occurrences right after a head (活动1万场, 行动300余次): a class of events, not a name
 COUNTED_AFTER = regex.compile(r"[\d.]+[余多]?[万千百]?(?:场次|场|次)")
+DIGIT_RUN = regex.compile(r"\d*")
 NOTES_HEADING = regex.compile(r"^\s*(名词解释|注释|附注|名词注释|说明)[：:]?\s*$", regex.M)
 
 
 @dataclass(frozen=True)
 class _Rules:
     head_type: dict[str, str]
+    head_lengths: tuple[int, ...]  # of the head nouns, longest first
     heads: regex.Pattern
     attached_only: frozenset[str]
     attached_after: tuple[str, ...]
@@ -66,6 +68,7 @@ def _rules() -> _Rules:
     lexicon = {w: t for t, words in data["lexicon"].items() for w in words}
     return _Rules(
         head_type=head_type,
+        head_lengths=tuple(sorted({len(w) for w in head_type}, reverse=True)),
         heads=regex.compile(alternation(head_type)),
         attached_only=frozenset(data["attached_only"]),
         attached_after=tuple(data["attached_after"]),
@@ -102,9 +105,9 @@ def strip_marks(s: str) -> str:
 def head_type_of(name: str, *, rules: _Rules | None = None) -> str:
     """The SPEC type of the longest head noun that ends `name`, else `other`."""
     rules = rules or _rules()
-    for word in sorted(rules.head_type, key=len, reverse=True):
-        if name.endswith(word):
-            return rules.head_type[word]
+    for n in rules.head_lengths:
+        if n <= len(name) and (kind := rules.head_type.get(name[-n:])):
+            return kind
     return "other"
 
 
@@ -192,7 +195,7 @@ def scan_left(text: str, pos: int, *, head: str, rules: _Rules, name_starts: boo
             continue
         if ch.isdigit():
             if text[i] == "大":
-                return i - len(regex.match(r"\d*", text[floor:i][::-1]).group())
+                return i - len(DIGIT_RUN.match(text[floor:i][::-1]).group())
             return i + 1 if text[i] in rules.measure_words else i
         if not NAME_CHAR.match(ch):
             return i

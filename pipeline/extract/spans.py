@@ -16,13 +16,19 @@ class Candidate(NamedTuple):
 
 def resolve(cands: Iterable[Candidate]) -> list[Candidate]:
     """Longest span first; a candidate overlapping a kept one is dropped."""
+    ordered = sorted(cands, key=lambda c: (c.start - c.end, c.start))
+    # position → number of the kept span over it (0: free), so an overlap is a look at the
+    # candidate's own positions, not at every span kept so far
+    owner = [0] * (max((c.end for c in ordered), default=0) + 1)
     kept: list[Candidate] = []
-    taken: list[tuple[int, int]] = []
-    for c in sorted(cands, key=lambda c: (c.start - c.end, c.start)):
-        if any(s < c.end and c.start < e for s, e in taken):
-            continue
+    for c in ordered:
+        if c.start < c.end:
+            if any(owner[c.start:c.end]):
+                continue
+        elif c.start and owner[c.start - 1] and owner[c.start - 1] == owner[c.start]:
+            continue  # an empty span strictly inside a kept one
         kept.append(c)
-        taken.append((c.start, c.end))
+        owner[c.start:c.end] = [len(kept)] * (c.end - c.start)
     return sorted(kept)
 
 

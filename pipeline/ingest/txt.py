@@ -50,7 +50,7 @@ _MAX_BAD_SHARE = 0.02
 _MIN_COMMON_SHARE = 0.5
 # High bytes of UTF-16 code units that Chinese text is made of: ASCII/Latin-1, general
 # punctuation, CJK symbols, CJK ideographs (incl. extension A), fullwidth forms.
-_UTF16_HIGH_BYTES = frozenset([0x00, 0x20, 0x30, 0xFF, *range(0x34, 0xA0)])
+_UTF16_HIGH_BYTES = bytes([0x00, 0x20, 0x30, 0xFF, *range(0x34, 0xA0)])
 _MIN_UTF16_SHARE = 0.9
 
 
@@ -108,7 +108,7 @@ def _bomless_utf16(data: bytes) -> str:
         return ""
     units = len(data) // 2
     for codec, high in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
-        if sum(b in _UTF16_HIGH_BYTES for b in high) >= _MIN_UTF16_SHARE * units:
+        if len(high) - len(high.translate(None, _UTF16_HIGH_BYTES)) >= _MIN_UTF16_SHARE * units:
             low = data[0::2] if codec == "utf-16-le" else data[1::2]
             if low.count(0) > units // 2:  # NUL low bytes: this is the other byte order
                 continue

@@ -20,11 +20,13 @@ CJK = r"\p{Han}"
 LAYOUT_SPACE = regex.compile(rf"(?<=[{CJK}])[ \u3000]+(?=[0-9%])|(?<=[0-9%])[ \u3000]+(?=[{CJK}])")
 PDF_CJK_SPACE = regex.compile(rf"(?<=[{CJK}，。、；：！？（）“”])[ \u3000]+(?=[{CJK}，。、；：！？（）“”])")
 CAPTION_START = regex.compile(r"^\d{1,2}月\d{1,2}日")
+LABEL_ALONE = regex.compile(r"^\s*(来源|作者|时间)[：:]?\s*$")
 LINE_BREAK = regex.compile(r"\r\n?|\n")
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
 _FULLWIDTH |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}
 _FULLWIDTH |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}
 _FULLWIDTH |= {"％": "%", "．": ".", "\u3000": " ", "\xa0": " "}
+_HALF_WIDTH = str.maketrans(_FULLWIDTH)
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _mark_captions(lines: list[_Line]) -> None:
 def _mark_label_values(lines: list[_Line]) -> None:
     """`来源:` alone on its line is followed by its value on the next line."""
     for i, line in enumerate(lines[:-1]):
-        if line.kind == "furniture" and regex.match(r"^\s*(来源|作者|时间)[：:]?\s*$", line.text):
+        if line.kind == "furniture" and LABEL_ALONE.match(line.text):
             nxt = lines[i + 1]
             if nxt.kind != "blank" and len(nxt.text.strip()) <= 20:
                 lines[i + 1] = _Line(nxt.start, nxt.text, "furniture")
@@ -183,12 +185,17 @@ def normalize(raw: RawText) -> Normalized:
 def _emit(line: _Line, fmt: str, out: list[str], to_raw: list[int]) -> None:
     """Append one line, half-width, without layout spaces; trailing spaces of a line go."""
     s = line.text.rstrip(" \t\u3000") if line.kind != "blank" else ""
-    half = "".join(_FULLWIDTH.get(ch, ch) for ch in s)  # one character for one: offsets stay aligned
+    half = s.translate(_HALF_WIDTH)  # one character for one: offsets stay aligned
+    drops = [m.span() for pattern in ((LAYOUT_SPACE, PDF_CJK_SPACE) if fmt == "pdf" else (LAYOUT_SPACE,))
+             for m in pattern.finditer(half)]
+    if not drops:
+        out.extend(half)
+        to_raw.extend(range(line.start, line.start + len(half)))
+        return
     keep = [True] * len(half)
-    for pattern in (LAYOUT_SPACE, PDF_CJK_SPACE) if fmt == "pdf" else (LAYOUT_SPACE,):
-        for m in pattern.finditer(half):
-            for k in range(m.start(), m.end()):
-                keep[k] = False
+    for start, end in drops:
+        for k in range(start, end):
+            keep[k] = False
     for k, ch in enumerate(half):
         if keep[k]:
             out.append(ch)
