@@ -96,6 +96,10 @@ def test_web_furniture_is_boilerplate() -> None:
     ("关于国家生态文明试验区(江西)建设情况的报告\n——2026年1月29日在江西省第十四届人民代表大会第四次会议上\n省发展和改革委员会\n各位代表：\n",
      dict(issuer="江西省发展和改革委员会", region="江西省", region_code="360000", year=2026, review_year=2025,
           genre="生态文明试验区报告")),
+    ("关于浙江省2025年国民经济和社会发展计划执行情况与2026年计划草案的报告\n浙江省发展和改革委员会\n",
+     dict(region="浙江省", region_code="330000", year=2026, review_year=2025, genre="other")),
+    ("2025年湖南省生态环境状况公报\n湖南省生态环境厅\n",
+     dict(region="湖南省", region_code="430000", year=2026, review_year=2025, genre="环境状况公报")),
 ])
 def test_metadata_from_the_head(head: str, expect: dict) -> None:
     doc = build_doc(RawText(head + "一、工作回顾\n全年地区生产总值增长5.5%。\n", "txt"), doc_id="m", source="m.txt")

@@ -56,12 +56,14 @@ def infer_meta(text: str, boilerplate: tuple[tuple[int, int], ...] = (), *, regi
         if m and (ln.startswith(("—", "-", "–")) or "会议" in ln or "在" in ln or DATE_LINE.match(ln)):
             year = int(m.group(1))
             break
-    title_year = YEAR.search(title)
-    if not year and title_year:
-        year = int(title_year.group(1)) + (1 if bulletin else 0)
+    title_years = [int(y) for y in YEAR.findall(title)]
+    if not year and title_years:
+        # a bulletin of year X is published in X+1; a report that reviews one year and plans the
+        # next (2025年…执行情况与2026年…草案的报告) is delivered in the later one
+        year = title_years[0] + 1 if bulletin else max(title_years)
     review = 0
-    if bulletin and title_year:
-        review = int(title_year.group(1))
+    if bulletin and title_years:
+        review = title_years[0]
     elif year:
         review = year - 1
     region, code = "", ""
