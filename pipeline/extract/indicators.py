@@ -35,6 +35,7 @@ TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|[一
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
+LEADING_COUNT = regex.compile(r"^\d+(?:个|家|项|所|条|座)")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
 TRAILING_DE = regex.compile(r"(?:20\d\d年)?的$")
@@ -318,6 +319,8 @@ def _cut_subject(rest: str, w: _Words) -> str:
     subject = LEADING_BASE.sub("", LEADING_TIME.sub("", subject))
     subject = LEADING_LINKS.sub("", subject).lstrip("”’》）)")
     subject = TRAILING_NOISE.sub("", subject)
+    if (m := LEADING_COUNT.match(subject)) and len(subject) - m.end() >= 4:  # 14个市州城市…比例
+        subject = subject[m.end():]
     return subject.strip(" 、")
 
 
