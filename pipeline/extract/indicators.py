@@ -35,6 +35,7 @@ TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|[一
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
+COMPARED_TO = regex.compile(r"[、，]?(?:高于|低于|快于|慢于)(?:全国|全省|全市|全区|全县)?(?:平均水平|平均)?$")
 LEADING_COUNT = regex.compile(r"^\d+(?:个|家|项|所|条|座)")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
@@ -297,7 +298,7 @@ def _cut_subject(rest: str, w: _Words) -> str:
     Stop words at the very end (均, 分别…) are dropped first so that they never empty it; a cut that
     would leave only a bare verb keeps the words before the stop instead.
     """
-    rest = rest.strip(" 、，")
+    rest = COMPARED_TO.sub("", rest.strip(" 、，"))
     if not rest:
         return ""
     tokens = tokenizer().lcut(rest)
@@ -660,6 +661,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
     prev_q: Quantity | None = None
     prev_binding: _Binding | None = None
     pending: list[str] = []  # subjects still to hand out to the numbers after 分别
+    shared: tuple[str, ...] = ()  # the last 分别 list: a later list of numbers with no subject of its own reuses it
     one_year = bool(ctx.period) and "-" not in ctx.period
     for q in find_quantities(text):
         if _inside_quotes(text, q.start) or _is_threshold(text, q, w) or _is_article(text, q):
@@ -678,8 +680,13 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
             binding = _bind(text, q, left, right, prev_end if prev_end > left else 0, prev_subject, w, one_year)
             pending = []
             if binding is not None and "分别" in text[left:q.start] and len(binding.subjects) > 1:
+                shared = binding.subjects
                 pending = list(binding.subjects[1:])
                 binding = replace(binding, subjects=binding.subjects[:1])
+            elif (binding is not None and binding.rule.endswith("+previous") and len(shared) > 1
+                  and CONTINUATION.match(text[q.end:q.end + 4])):  # 分别达到A、B，增长x和y
+                pending = list(shared[1:])
+                binding = replace(binding, subjects=shared[:1], rule=binding.rule + "+listed")
         if LIST_GOES_ON.match(text[q.end:q.end + 4]):
             prev_end = q.end
         prev_q, prev_binding = q, binding
