@@ -119,3 +119,8 @@ def canonical_indicator(subject: str) -> str:
         if key[cut:] in lookup and _SCOPE_PREFIX.fullmatch(key[:cut]):
             return lookup[key[cut:]]
     return subject
+
+
+def is_catalogued(subject: str) -> bool:
+    """Whether `subject` is itself a name or synonym of the catalogue (地区生产总值, 一般公共预算收入)."""
+    return normalize_subject(subject) in _lookup()

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import regex
 
-from pipeline.extract.catalogue import canonical_indicator
+from pipeline.extract.catalogue import canonical_indicator, is_catalogued
 from pipeline.extract.numbers import find_quantities
 from pipeline.extract.places import lookup
 from pipeline.records import Doc, Indicator, Quantity, Sentence
@@ -36,6 +36,8 @@ FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|�
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
 COMPARED_TO = regex.compile(r"[、，]?(?:高于|低于|快于|慢于)(?:全国|全省|全市|全区|全县)?(?:平均水平|平均)?$")
+FLOW_PREFIX = regex.compile(r"^(?:新增|净增|新建|新开工|新引进|引进|新认定|新培育)(?=\p{Han}{2})")
+RANK_BEFORE = regex.compile(r"第[\d一二三四五六七八九十]+位?|排名|排位|位次")
 LEADING_COUNT = regex.compile(r"^\d+(?:个|家|项|所|条|座)")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
@@ -406,8 +408,12 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
     head = last[len(first):] if len(last) > len(first) + 1 else ""
     out = []
     for p in parts[:-1]:
-        if head and not p.endswith(head) and p[-1] != head[-1]:
-            p = p + head
+        known = next((p + head[i:] for i in range(len(head)) if is_catalogued(p + head[i:])), "")
+        if known:  # 高技术制造业 + (产业)增加值: the catalogue knows the restored name
+            p = known
+        elif head and not p.endswith(head) and p[-1] != head[-1] and not is_catalogued(p):
+            overlap = next((k for k in range(len(head) - 1, 0, -1) if p.endswith(head[:k])), 0)
+            p = p + head[overlap:]  # 六大优势产业 + 产业增加值 → 六大优势产业增加值
         out.append(p)
     out.append(parts[-1])
     return out
@@ -534,7 +540,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
             subject = prev_subject
             rule += "+previous"
     elif len(subject) <= 2 and prev_subject and not q.is_rank and not sent[left:q.start].startswith("其中"):
-        subject = prev_subject + subject
+        subject = (FLOW_PREFIX.sub("", prev_subject) if subject in w.generic else prev_subject) + subject
         rule += "+previous"
     subject = COUNTED_ITEMS.sub("", subject) or subject
     subject = subject.strip("、 ")
@@ -663,7 +669,8 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
     pending: list[str] = []  # subjects still to hand out to the numbers after 分别
     shared: tuple[str, ...] = ()  # the last 分别 list: a later list of numbers with no subject of its own reuses it
     one_year = bool(ctx.period) and "-" not in ctx.period
-    for q in find_quantities(text):
+    quantities = find_quantities(text)
+    for qi, q in enumerate(quantities):
         if _inside_quotes(text, q.start) or _is_threshold(text, q, w) or _is_article(text, q):
             continue
         left, right = _clause_bounds(text, q.start)
@@ -683,6 +690,11 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
                 shared = binding.subjects
                 pending = list(binding.subjects[1:])
                 binding = replace(binding, subjects=binding.subjects[:1])
+            elif (binding is not None and binding.rule.endswith("+previous") and "分别" in text[left:q.start]
+                  and len(earlier := _last_subjects(out, _list_length(text, quantities, qi))) > 1):
+                # 接待游客A、旅游收入B，分别增长x、y: the numbers go to the subjects before them in order
+                pending = list(earlier[1:])
+                binding = replace(binding, subjects=earlier[:1], rule=binding.rule + "+listed")
             elif (binding is not None and binding.rule.endswith("+previous") and len(shared) > 1
                   and CONTINUATION.match(text[q.end:q.end + 4])):  # 分别达到A、B，增长x和y
                 pending = list(shared[1:])
@@ -700,9 +712,10 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
                 if owner:
                     subject = _restore_head(owner, subject, w)
             place, place_code = _governing_place(subject, doc, w)
+            unit = "位" if binding.kind == "change" and _rank_moved(text, q) else q.unit
             out.append(Indicator(
                 sent_id=sent.sent_id, start=sent.start + q.start, end=sent.start + q.end, evidence=text,
-                subject=subject, indicator=canonical_indicator(subject), value=q.value, unit=q.unit,
+                subject=subject, indicator=canonical_indicator(subject), value=q.value, unit=unit,
                 value_raw=q.value_raw, qualifier=binding.qualifier, kind=binding.kind,
                 direction=binding.direction if binding.kind == "change" else "",
                 base=binding.base if binding.kind == "change" else "", modality=modality, period=period,
@@ -710,6 +723,30 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
             ))
             prev_subject = subject
     return out
+
+
+def _rank_moved(sent: str, q: Quantity) -> bool:
+    """`较上年前移6位` after a placing: 位 counts places of a rank, not people (70位院士)."""
+    return q.value_raw.endswith("位") and bool(RANK_BEFORE.search(sent, 0, q.start))
+
+
+def _list_length(text: str, quantities: list[Quantity], i: int) -> int:
+    """How many numbers form the list that starts with quantities[i] (5%、6%和7%)."""
+    n = 1
+    while i + n < len(quantities) and CONTINUATION.fullmatch(text[quantities[i + n - 1].end:quantities[i + n].start]):
+        n += 1
+    return n
+
+
+def _last_subjects(rows: list[Indicator], n: int) -> tuple[str, ...]:
+    """The last `n` distinct subjects of the sentence so far, in order; fewer when there are fewer."""
+    found: list[str] = []
+    for r in reversed(rows):
+        if r.subject not in found:
+            found.append(r.subject)
+        if len(found) == n:
+            break
+    return tuple(reversed(found)) if len(found) == n else ()
 
 
 def _governing_place(subject: str, doc: Doc, w: _Words) -> tuple[str, str]:
@@ -765,5 +802,5 @@ def _restore_head(prev: str, generic: str, w: _Words) -> str:
         if prev.endswith(g) and len(prev) > len(g):
             prev = prev[: -len(g)]
             break
-    return prev + generic
+    return FLOW_PREFIX.sub("", prev) + generic  # 新增市场主体 → 市场主体总数
 
