@@ -38,6 +38,7 @@ STREAK = regex.compile(r"连续$")
 COMPARED_TO = regex.compile(r"[、，]?(?:高于|低于|快于|慢于)(?:全国|全省|全市|全区|全县)?(?:平均水平|平均)?$")
 FLOW_PREFIX = regex.compile(r"^(?:新增|净增|新建|新开工|新引进|引进|新认定|新培育)(?=\p{Han}{2})")
 RANK_BEFORE = regex.compile(r"第[\d一二三四五六七八九十]+位?|排名|排位|位次")
+SHARE_OF = regex.compile(r"占\p{Han}{1,12}(?:比重|比例|份额|的比重)$")
 LEADING_COUNT = regex.compile(r"^\d+(?:个|家|项|所|条|座)")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
@@ -711,6 +712,12 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
                 owner = prev_subject or _clause_owner(text, left, w)
                 if owner:
                     subject = _restore_head(owner, subject, w)
+            elif SHARE_OF.match(subject):  # 经济总量超9万亿元，占全国比重6.5%: whose share it is
+                owner = prev_subject or _clause_owner(text, left, w)
+                if owner and owner.endswith(subject):  # 占全国份额从14%提升到15.5%
+                    subject = owner
+                elif owner and "占" not in owner:
+                    subject = owner + subject
             place, place_code = _governing_place(subject, doc, w)
             unit = "位" if binding.kind == "change" and _rank_moved(text, q) else q.unit
             out.append(Indicator(
