@@ -289,8 +289,10 @@ def _select(matches: list[_Match]) -> list[_Match]:
     gaz = _gazetteer()
     for m in matches:
         host = next((o for o in outer if o.start <= m.start and m.end <= o.end and o is not m), None)
-        if host is None or _kind(m) == _kind(host) or m.target == host.target:
+        if host is None or m.target == host.target:
             continue
+        if _kind(m) == _kind(host) and not (_kind(m) == "region" and m.start == host.start and len(m.surface) >= 3):
+            continue  # a region named at the head of a longer one counts (长三角 in 长三角生态绿色一体化发展示范区)
         if m.target.codes and m.target.how != "full" and all(gaz.divisions[c].level == "county" for c in m.target.codes):
             continue
         if m.target.feature and m.target.feature == host.target.feature:
