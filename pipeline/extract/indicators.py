@@ -25,7 +25,7 @@ CLAUSE_DELIM = "，。；：！？,;:!?"
 OPENERS, CLOSERS = "“‘（(《【「『", "”’）)》】」』"
 YEAR_IN_CLAUSE = regex.compile(r"(?<![\d.])(20\d\d)(?:年|—20\d\d年|-20\d\d年)(?!代)")
 YEAR_SPAN = regex.compile(r"(?<![\d.])(20\d\d)\s*[—\-–至到]\s*(20\d\d)年")
-SENTENCE_HEAD_TIME = regex.compile(r"^(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
+SENTENCE_HEAD_TIME = regex.compile(r"^(?:力争|争取|确保|预计|计划)?(?:到|至|截至|截止到|在)?(?:20\d\d年(?:底|末)?|“?十[三四五六]五”?(?:时期|期间|期末|末)?)[，,]")
 BASE_YEAR = regex.compile(r"(?:比|较|与|同)(20\d\d)年(?:同期)?(?:相比)?")
 CONTINUATION = regex.compile(r"(?:以上|左右|以下)?[、和及与—\-～~至到]")
 LEADING_BASE = regex.compile(r"^(?:比|较)(?:上年|去年|年初|20\d\d年)(?:同期|末|预算)?")
@@ -39,6 +39,7 @@ COMPARED_TO = regex.compile(r"[、，]?(?:高于|低于|快于|慢于)(?:全国|
 FLOW_PREFIX = regex.compile(r"^(?:新增|净增|新建|新开工|新引进|引进|新认定|新培育)(?=\p{Han}{2})")
 RANK_BEFORE = regex.compile(r"第[\d一二三四五六七八九十]+位?|排名|排位|位次")
 SHARE_OF = regex.compile(r"占\p{Han}{1,12}(?:比重|比例|份额|的比重)$")
+BOUND_BEFORE_NOUN = regex.compile(r"^(?:以上|以下)(?=\p{Han}{2})(?!的)")
 LEADING_COUNT = regex.compile(r"^\d+(?:个|家|项|所|条|座)")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
@@ -335,6 +336,7 @@ def _post_noun(after: str, w: _Words) -> str:
     (`11家企业入选国家重点产业链链主企业`), the subject is the verb phrase plus the noun. A list
     of modifiers joined to the noun by 的 (`40个吸引力强、带动面广的消费场景`) is left out.
     """
+    after = BOUND_BEFORE_NOUN.sub("", after)  # 七成以上企业, 100个以上项目: the bound stands between
     if not after or after.startswith(w.post_not_noun) or not NOUN_START.match(after):
         return ""
     if m := LISTED_MODIFIERS.match(after):
@@ -515,7 +517,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         subject_text = subject_text[: subject_text.rindex("分别")]
         words = words + ["分别"]
     subject = _cut_subject(subject_text, w)
-    post = _post_noun(after, w) if q.unit in w.counter_units and not q.is_rank else ""
+    counted = q.unit in w.counter_units or q.value_raw.endswith("成")  # 七成企业: a share of what follows
+    post = _post_noun(after, w) if counted and not q.is_rank else ""
     if "连续" in words and q.unit in w.streak_units:
         kind, direction, base = "level", "", ""
         tail = CLAUSE_SPLIT.split(after, maxsplit=1)[0]
@@ -586,7 +589,7 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
     if before == "过" and HAN.match(after or " "):
         return True
     if any(after.startswith(t) for t in w.threshold_after) and not (
-            q.unit in w.counter_units and after.startswith("以上")):
+            (q.unit in w.counter_units or q.value_raw.endswith("成")) and after.startswith("以上")):
         return True
     if q.unit == "元" and after.startswith("以上") and ABOVE_HAN.match(after) and not ABOVE_CHANGE.match(after):
         return True
