@@ -35,7 +35,8 @@ TRAILING_NOISE = regex.compile(r"(?:连续\d+(?:个)?(?:年|次|月|季度)|[一
 FROM_TO = regex.compile(r"(?:提高|增加|上升|下降|降低|减少|增长|扩大|缩小|跃升|提升|升|降|增)?(?:到|至)(?:20\d\d年的?)?")
 DATE_AT = regex.compile(r"\d{4}年\d{1,2}月")
 STREAK = regex.compile(r"连续$")
-COMPARED_TO = regex.compile(r"[、，]?(?:高于|低于|快于|慢于)(?:全国|全省|全市|全区|全县)?(?:平均水平|平均)?$")
+COMPARED_TO = regex.compile(r"[、，]?(?:(?:高于|低于|快于|慢于)(?:全国|全省|全市|全区|全县)?(?:平均水平|平均)?"
+                             r"|(?:比|较)(?:全国|全省|全市|全区|全县)(?:平均水平|平均)?(?:高|低|快|慢))$")
 FLOW_PREFIX = regex.compile(r"^(?:新增|净增|新建|新开工|新引进|引进|新认定|新培育)(?=\p{Han}{2})")
 RANK_BEFORE = regex.compile(r"第[\d一二三四五六七八九十]+位?|排名|排位|位次")
 SHARE_OF = regex.compile(r"占\p{Han}{1,12}(?:比重|比例|份额|的比重)$")
@@ -604,6 +605,8 @@ def _stated_period(text: str, w: _Words) -> str:
         return f"{m.group(1)}-{m.group(2)}"
     for m in YEAR_IN_CLAUSE.finditer(text):
         before, after = text[max(0, m.start() - 1):m.start()], text[m.end():m.end() + 2]
+        if before in ("从", "由") and text[m.end():] == "的":  # 由2020年的58.2%: the start's own year
+            return m.group(1)
         if before in ("比", "较", "是", "于", "与", "从", "由") or after.startswith(("以来", "起", "同期", "底", "末")):
             continue
         return m.group(1)
