@@ -718,6 +718,8 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
                 owner = prev_subject or _clause_owner(text, left, w)
                 if owner:
                     subject = _restore_head(owner, subject, w)
+            elif subject.endswith("之比") and text[left:q.start].startswith("与") and prev_subject:
+                subject = f"{prev_subject}与{subject}"  # 研发经费支出…，与地区生产总值之比为2.46%
             elif SHARE_OF.match(subject):  # 经济总量超9万亿元，占全国比重6.5%: whose share it is
                 owner = prev_subject or _clause_owner(text, left, w)
                 if owner and owner.endswith(subject):  # 占全国份额从14%提升到15.5%

@@ -69,6 +69,7 @@ class _Grammar:
     rank_window: int
     bare_cues: tuple[str, ...]
     bare_from_verbs: tuple[str, ...]
+    bare_change_verbs: tuple[str, ...]
     bare_years: tuple[int, int]
     unit_not_followed_by: dict[str, tuple[str, ...]]
     unit_max_number: dict[str, Decimal]
@@ -203,6 +204,7 @@ def _grammar() -> _Grammar:
         rank_window=int(rank["window"]),
         bare_cues=tuple(r["bare_cues"]),
         bare_from_verbs=tuple(r["bare_from_verbs"]),
+        bare_change_verbs=tuple(r["bare_change_verbs"]),
         bare_years=(int(r["bare_year_range"][0]), int(r["bare_year_range"][1])),
         unit_not_followed_by={k: tuple(v) for k, v in r["unit_not_followed_by"].items()},
         unit_max_number={k: Decimal(str(v)) for k, v in r["unit_max_number"].items()},
@@ -419,7 +421,8 @@ def _is_bare_measure(raw: _Raw, text: str, *, g: _Grammar) -> bool:
     if value == value.to_integral_value() and g.bare_years[0] <= value <= g.bare_years[1]:
         return False
     before = text[:raw.start].rstrip()
-    return before.endswith(g.bare_cues) or (before.endswith("从") and text.startswith(g.bare_from_verbs, raw.end))
+    return (before.endswith(g.bare_cues) or (before.endswith("从") and text.startswith(g.bare_from_verbs, raw.end))
+            or (before.endswith(g.bare_change_verbs) and "." in raw.number))
 
 
 def _quantity(raw: _Raw, text: str, *, g: _Grammar, range_id: int = -1, bound: str = "") -> Quantity:
