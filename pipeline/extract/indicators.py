@@ -41,6 +41,7 @@ FLOW_PREFIX = regex.compile(r"^(?:新增|净增|新建|新开工|新引进|引�
 RANK_BEFORE = regex.compile(r"第[\d一二三四五六七八九十]+位?|排名|排位|位次")
 SHARE_OF = regex.compile(r"占\p{Han}{1,12}(?:比重|比例|份额|的比重)$")
 BOUND_BEFORE_NOUN = regex.compile(r"^(?:以上|以下)(?=\p{Han}{2})(?!的)")
+STEP_COUNT = regex.compile(r"[两二三四五六七八九十\d]+个[万亿千百]+元?(?:台阶|大关)")
 LEADING_COUNT = regex.compile(r"^\d+(?:个|家|项|所|条|座)")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
@@ -463,7 +464,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
     if q.is_rank:
         kind, rule = "rank", "rank"
         rest = peeled.rest
-        for verb in w.rank_verbs:
+        for verb in (*w.rank_verbs, "由", "从"):  # 由全国第14位跃升至第11位: 由 opens the scope too
             i = rest.rfind(verb)
             if i >= 0:
                 scope = rest[i + len(verb):]
@@ -544,6 +545,9 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         elif prev_subject:
             subject = prev_subject
             rule += "+previous"
+        elif q.is_rank and (owner := _clause_owner(sent, left, w)):  # 经济总量…，由全国第14位…
+            subject = owner
+            rule += "+owner"
     elif len(subject) <= 2 and prev_subject and not q.is_rank and not sent[left:q.start].startswith("其中"):
         subject = (FLOW_PREFIX.sub("", prev_subject) if subject in w.generic else prev_subject) + subject
         rule += "+previous"
@@ -587,6 +591,8 @@ def _is_threshold(sent: str, q: Quantity, w: _Words) -> bool:
         return True
     if q.value_raw.endswith("级"):  # 万吨级海船, 千亿级产业: a class, not a measurement
         return True
+    if STEP_COUNT.match(sent, q.start) or (STEP_COUNT.match(sent, q.start - 2) and sent[q.start - 1] == "个"):
+        return True  # 跨越两个万亿元台阶: a count of milestones and their size, neither a level
     if before == "过" and HAN.match(after or " "):
         return True
     if any(after.startswith(t) for t in w.threshold_after) and not (
@@ -804,6 +810,8 @@ def _clause_owner(sent: str, left: int, w: _Words) -> str:
     start = max(sent.rfind(d, 0, left - 1) for d in CLAUSE_DELIM) + 1
     owner = []
     for tok in tokenizer().lcut(sent[start:left - 1]):
+        if not owner and tok in w.stops and tok not in w.peel_set:  # 我省经济总量: the scope word leads
+            continue
         if tok in w.stops or tok in w.generic or tok in w.peel_set or not HAN_WORD.fullmatch(tok):
             break
         owner.append(tok)
