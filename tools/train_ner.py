@@ -3,10 +3,12 @@
     make train-ner          (= .venv/bin/python tools/train_ner.py)
 
 Data: the train split of the team's annotated sentences (training/ner_gold.jsonl) plus silver
-sentences composed here from templates and rule names and labelled by the rule extractors. The
-held-out test split is scored twice at entity level (exact span and label): the rule extractors
+sentences composed here from templates and rule names and labelled by the rule extractors; every
+sentence and each of its clauses is an example, since `extract/ner.py` has the model read clauses.
+The held-out test split is scored twice at entity level (exact span and label): the rule extractors
 alone, and rules plus the model rows that `extract/ner.py` adds. The pipeline is written to
-models/zhreport_ner/ with the figures in its README.md. Fixed seed; CPU only.
+models/zhreport_ner/ with the figures, and what the model adds to `--ner`'s time on the sample, in
+its README.md. Fixed seed; CPU only.
 """
 from __future__ import annotations
 

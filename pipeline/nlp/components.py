@@ -21,18 +21,18 @@ class EntityFilter:
         self.model_key = model_key
         self.product_suffixes = tuple(sorted(product_suffixes, key=len, reverse=True))
 
-    def _is_product(self, text: str, span: Span) -> bool:
+    def _is_product(self, doc: Doc, span: Span) -> bool:
         if span.label_ != "PLACE":
             return False
-        rest = text[span.end_char:span.end_char + 12].lstrip(QUOTES)
-        return rest.startswith(self.product_suffixes)
+        # the 12 characters after the span, read from the next 12 tokens (each at least one character)
+        rest = span[-1].whitespace_ + "".join(t.text_with_ws for t in doc[span.end:span.end + 12])
+        return rest[:12].lstrip(QUOTES).startswith(self.product_suffixes)
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
-        rules = [s for s in doc.spans.get(self.spans_key, []) if not self._is_product(text, s)]
+        rules = [s for s in doc.spans.get(self.spans_key, []) if not self._is_product(doc, s)]
         taken = {i for s in rules for i in range(s.start, s.end)}
         model = [s for s in doc.ents
-                 if not taken.intersection(range(s.start, s.end)) and not self._is_product(text, s)]
+                 if not taken.intersection(range(s.start, s.end)) and not self._is_product(doc, s)]
         doc.ents = filter_spans([*rules, *model])
         kept = {(s.start, s.end, s.label) for s in doc.ents}
         doc.spans[self.model_key] = [s for s in model if (s.start, s.end, s.label) in kept]
