@@ -24,8 +24,9 @@ class EntityFilter:
     def _is_product(self, doc: Doc, span: Span) -> bool:
         if span.label_ != "PLACE":
             return False
-        rest = doc.text[span.end_char:span.end_char + 12].lstrip(QUOTES)
-        return rest.startswith(self.product_suffixes)
+        # the 12 characters after the span, read from the next 12 tokens (each at least one character)
+        rest = span[-1].whitespace_ + "".join(t.text_with_ws for t in doc[span.end:span.end + 12])
+        return rest[:12].lstrip(QUOTES).startswith(self.product_suffixes)
 
     def __call__(self, doc: Doc) -> Doc:
         rules = [s for s in doc.spans.get(self.spans_key, []) if not self._is_product(doc, s)]

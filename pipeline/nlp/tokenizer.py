@@ -26,6 +26,13 @@ def project_userdict() -> str:
 
 
 def build_jieba(userdict: str) -> jieba.Tokenizer:
+    """A jieba over jieba's dictionary plus `userdict`; when that is the project's own user
+    dictionary, the process's segmentation tokenizer (the same dictionaries, loaded from the
+    compiled-rules cache) instead of a second copy built from scratch."""
+    if userdict == project_userdict():
+        from pipeline.text.segment import tokenizer
+
+        return tokenizer()
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     tok.initialize()
