@@ -104,7 +104,7 @@ def test_default_run_does_not_import_spacy():
 
 def test_model_reads_only_clauses_that_can_hold_a_row(monkeypatch):
     """A clause whose every name ending lies inside rule rows (九江市, 长江大保护) or that has none
-    (经济稳定增长) is never given to the model; the clause with 赤水河 is, and its row comes back."""
+    (经济稳定增长) is never given to the model; the clause with 洪渡河 is, and its row comes back."""
     from pipeline.extract import ner
     from pipeline.process import build_doc
     from pipeline.records import RawText
@@ -112,9 +112,9 @@ def test_model_reads_only_clauses_that_can_hold_a_row(monkeypatch):
     read: list[str] = []
     model_spans = ner.model_spans
     monkeypatch.setattr(ner, "model_spans", lambda texts: read.extend(texts) or model_spans(texts))
-    doc = build_doc(RawText(text="九江市推进长江大保护，经济稳定增长。贵州省遵义市赤水河流域开展生态补偿。", fmt="txt"),
+    doc = build_doc(RawText(text="九江市推进长江大保护，经济稳定增长。贵州省遵义市洪渡河流域开展生态补偿。", fmt="txt"),
                     doc_id="t", source="t.txt")
     places, policies, orgs = ner.extract_entities_ner(doc)
-    assert read == ["贵州省遵义市赤水河流域开展生态补偿"]
-    assert [(p.mention, p.type, p.source) for p in places] == [("赤水河", "water", "model")]
+    assert read == ["贵州省遵义市洪渡河流域开展生态补偿"]
+    assert [(p.mention, p.type, p.source) for p in places] == [("洪渡河", "water", "model")]
     assert ner.clauses("甲，乙；丙。") == [(0, 1), (2, 3), (4, 5)]
