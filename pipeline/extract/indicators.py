@@ -410,7 +410,8 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
         return [subject]
     # parallel items: what the last item has beyond the first item's length is the shared head
     first, last = parts[0], parts[-1]
-    head = last[len(first):] if len(last) > len(first) + 1 else ""
+    cut = max((e for e in _token_ends(last) if 0 < e <= len(first)), default=len(first))  # a whole word
+    head = last[cut:] if len(last) > cut + 1 else ""
     out = []
     for p in parts[:-1]:
         known = next((p + head[i:] for i in range(len(head)) if is_catalogued(p + head[i:])), "")
@@ -749,6 +750,14 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
 def _rank_moved(sent: str, q: Quantity) -> bool:
     """`较上年前移6位` after a placing: 位 counts places of a rank, not people (70位院士)."""
     return q.value_raw.endswith("位") and bool(RANK_BEFORE.search(sent, 0, q.start))
+
+
+def _token_ends(text: str) -> list[int]:
+    ends, pos = [], 0
+    for tok in tokenizer().lcut(text):
+        pos += len(tok)
+        ends.append(pos)
+    return ends
 
 
 def _list_length(text: str, quantities: list[Quantity], i: int) -> int:

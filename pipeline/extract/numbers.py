@@ -443,6 +443,30 @@ def _quantity(raw: _Raw, text: str, *, g: _Grammar, range_id: int = -1, bound: s
     )
 
 
+def _share_list_units(raws: list[_Raw], text: str, *, g: _Grammar) -> list[_Raw]:
+    """Numbers listed with 、 whose unit is written only after the last (分别为31、52、8、19微克/立方米)
+    take that unit, and its multiplier when they have none of their own (7万亿、8万亿、9万亿元)."""
+    out = list(raws)
+    for k in range(len(out) - 1, 0, -1):
+        last = out[k]
+        if last.surface is None or not last.surface.unit or last.value is not None or last.is_rank:
+            continue
+        j = k
+        while j > 0:
+            a = out[j - 1]
+            if (text[a.end:out[j].start] != "、" or a.value is not None or a.is_rank or a.chinese != last.chinese
+                    or (a.surface is not None and a.surface.unit)):
+                break
+            j -= 1
+        for i in range(j, k):
+            a = out[i]
+            borrowed = last.surface if a.surface is None else replace(
+                last.surface, mult=a.surface.mult, mult_factor=a.surface.mult_factor)
+            if _value(a, borrowed, g=g) is not None:
+                out[i] = replace(a, surface=borrowed)
+    return out
+
+
 def find_quantities(text: str) -> tuple[Quantity, ...]:
     """Every number with its unit in `text` (a sentence of normalized text), offsets into `text`."""
     g = _grammar()
@@ -451,7 +475,7 @@ def find_quantities(text: str) -> tuple[Quantity, ...]:
     starts = (s.start() for s in g.starts.finditer(text))
     matches = list(finditer_at(g.candidates, text, starts))
     mask = _blocked_mask(text, g=g) if matches else bytearray()
-    raws = [raw for m in matches if (raw := _read(m, text, g=g, mask=mask))]
+    raws = _share_list_units([raw for m in matches if (raw := _read(m, text, g=g, mask=mask))], text, g=g)
     out: list[Quantity] = []
     ranges = 0
     i = 0
