@@ -569,6 +569,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 break
         if kind == "change":
             base = "上年" if one_year else ""
+    if q.is_rank and after.startswith("大") and (largest := _post_noun(after[1:], w)):
+        subject = largest  # 跻身全球第三大加油港: what is ranked is named after 第N大
     shared = bool(SHARED_CUE.search(subject_text)) or "分别" in words
     return _Binding(tuple(_split_coordinated(subject, shared=shared)), qualifier, kind, direction, base, scope, rule)
 

@@ -308,19 +308,22 @@ def _blocked_mask(text: str, *, g: _Grammar) -> bytearray:
 
 def _rank_ok(m: Any, text: str, *, g: _Grammar, surface: _Surface | None, chinese: bool) -> bool:
     """第N is a rank when written with 位/名, or when a clause boundary follows and it is in Arabic
-    digits or has a placing verb before it; otherwise it is an ordinal (第二批, 第一方阵, 第一要务)."""
+    digits or has a placing verb before it, or as 第N大 after a placing verb; otherwise it is an
+    ordinal (第二批, 第一方阵, 第一要务)."""
     if surface is not None and surface.text not in g.rank_suffixes:
         return False
     if m.group("ap1") or m.group("mult") or "." in m.group("num"):
         return False
     if surface is not None:
         return True
+    window = text[max(0, m.start() - g.rank_window):m.start()]
+    clause = CLAUSE_BREAK.split(window)[-1]
+    if text.startswith("大", m.end()) and g.rank_trigger.search(clause):
+        return True  # 跻身全球第三大加油港: the third largest is a placing
     if m.end() < len(text) and text[m.end()] not in g.rank_after:
         return False
     if not chinese:
         return True
-    window = text[max(0, m.start() - g.rank_window):m.start()]
-    clause = CLAUSE_BREAK.split(window)[-1]
     return g.rank_trigger.search(clause) is not None
 
 
