@@ -23,6 +23,7 @@ QUOTE_MARKS = "“”‘’《》「」『』\"'"
 PAIRS = {"”": "“", "’": "‘", "》": "《", ")": "(", "）": "（", "」": "「", "』": "『"}
 QUOTED = regex.compile(r"“([^“”\n]{1,60})”|《([^《》\n]{1,80})》")
 NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z·+\-—]")
+HAN_CHAR = regex.compile(r"\p{Han}")
 CLAUSE_END = regex.compile(r"[，。；：！？、,;:!?\n“”《》()（）]")
 #: a number of occurrences right after a head (活动1万场, 行动300余次): a class of events, not a name
 COUNTED_AFTER = regex.compile(r"[\d.]+[余多]?[万千百]?(?:场次|场|次)")
@@ -243,6 +244,13 @@ def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         start = scan_left(text, m.start(), head=text[m.start():end], rules=rules)
         if start < 0:
             continue
+        if text[start:end] in rules.head_type:  # 深化|提升行动, 建设|三年行动: a bare head is no name,
+            stop = next((w for w in rules.left_stops if text.endswith(w, 0, start)), "")  # the stop is inside it
+            wider = scan_left(text, start - len(stop), head=text[m.start():end], rules=rules) if stop else -1
+            if not (0 <= wider < start - len(stop) and len(text[start:end]) >= 4
+                    and "等" not in text[wider:start] and HAN_CHAR.match(text[wider])):
+                continue
+            start = wider
         name = strip_marks(text[start:end])
         kind = head_type_of(name, rules=rules)
         core = strip_marks(text[start:m.start()])
