@@ -89,6 +89,7 @@ class _Words:
     generic: tuple[str, ...]
     threshold_after: tuple[str, ...]
     peel: frozenset[str]  # everything that may be peeled off before a number
+    own_word: frozenset[str]  # peel words taken only as a word of their own (约 but not 签约)
     peel_lengths: tuple[int, ...]  # the lengths of those words, longest first
     mild: frozenset[str]  # qualifier and filler words: they leave a verb-object subject alone
     peel_set: frozenset[str]
@@ -135,6 +136,7 @@ def _words() -> _Words:
         plan_spans=tuple((k, v[0], v[1]) for k, v in r["plan_spans"].items()),
         stops=frozenset(r["subject_stops"]), generic=_longest_first(r["generic_subjects"]),
         threshold_after=_longest_first(r["threshold_after"]), peel=peel,
+        own_word=frozenset(r["peel_own_word"]),
         peel_lengths=tuple(sorted({len(x) for x in peel}, reverse=True)),
         mild=frozenset([w for w, _ in qb] + list(r["filler"])),
         peel_set=peel | frozenset(r["rank_verbs"]),
@@ -276,6 +278,11 @@ class _Peeled:
     words: list[str]
 
 
+def _own_word(rest: str) -> bool:
+    """A governing word that often ends another word must be a word of its own (约, not 签约 or 节约)."""
+    return len(tokenizer().lcut(rest[-8:])[-1]) == 1
+
+
 def _peel(prefix: str, w: _Words) -> _Peeled:
     """Peel governing words off the right end of the text before a number."""
     words: list[str] = []
@@ -284,7 +291,7 @@ def _peel(prefix: str, w: _Words) -> _Peeled:
     while changed and rest:
         changed = False
         for n in w.peel_lengths:  # the longest peel word that ends `rest`
-            if n <= len(rest) and rest[-n:] in w.peel:
+            if n <= len(rest) and rest[-n:] in w.peel and (rest[-n:] not in w.own_word or _own_word(rest)):
                 words.append(rest[-n:])
                 rest = rest[:-n]
                 changed = True
