@@ -42,6 +42,7 @@ RANK_BEFORE = regex.compile(r"第[\d一二三四五六七八九十]+位?|排名|
 SHARE_OF = regex.compile(r"占\p{Han}{1,12}(?:比重|比例|份额|的比重)$")
 BOUND_BEFORE_NOUN = regex.compile(r"^(?:以上|以下)(?=\p{Han}{2})(?!的)")
 STEP_COUNT = regex.compile(r"[两二三四五六七八九十\d]+个[万亿千百]+元?(?:台阶|大关)")
+PREDICATE_BEFORE = regex.compile(r"(\p{Han}{2,}?)(?:跨过|跨越|跨上|迈上|迈入|突破|达到|超过)[^、，；]{2,}、?$")
 LEADING_COUNT = regex.compile(r"^\d+(?:个|家|项|所|条|座)")
 LISTED_MODIFIERS = regex.compile(r"(?:[^，。；、的\d]{2,10}、)+[^，。；、的\d]{2,10}的(?=\p{Han}{2})")
 PEELED_BASE_YEAR = regex.compile(r"(?:(?:比|较)(20\d\d)年(?:同期)?|是(20\d\d)年的)$")
@@ -412,6 +413,9 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
     parts = [p for p in parts if p]
     if len(parts) < 2:
         return [subject]
+    last_place = next((n for n in range(min(len(parts[-1]) - 1, 6), 1, -1) if lookup(parts[-1][:n])), 0)
+    if last_place and all(lookup(p) for p in parts[:-1]):  # 内江、眉山、自贡、遂宁经济总量: one row per place
+        return [p + parts[-1][last_place:] for p in parts[:-1]] + [parts[-1]]
     if not shared and (any(len(p) <= 2 or p.endswith(("级", "类", "型", "性")) for p in parts[:-1])
                        or CONJUNCTION.search(parts[-1])):
         return [subject]
@@ -462,7 +466,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
         qualifier = q.bound
     else:
         for word, qual in w.qual_after:
-            if after.startswith(word):
+            if (after + "，").startswith(word):  # the clause end counts as a boundary (增长2倍多)
                 qualifier = qual if not q.qualifier else qualifier
                 after = after[len(word):]
                 break
@@ -576,6 +580,8 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 break
         if kind == "change":
             base = "上年" if one_year else ""
+    if (m := PREDICATE_BEFORE.match(subject)) and not q.is_rank:  # 经济总量跨过两个万亿元大关、超过6万亿元
+        subject = m.group(1)
     if q.is_rank and after.startswith("大") and (largest := _post_noun(after[1:], w)):
         subject = largest  # 跻身全球第三大加油港: what is ranked is named after 第N大
     shared = bool(SHARED_CUE.search(subject_text)) or "分别" in words
@@ -701,7 +707,7 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
         if prev_binding is not None and FROM_TO.fullmatch(between):
             binding = replace(prev_binding, kind="rank" if q.is_rank else "level", direction="", base="",
                               qualifier=_own_qualifier(text, q, right, w), rule=prev_binding.rule + "+from-to")
-        elif prev_q is not None and prev_binding is not None and CONTINUATION.fullmatch(between):
+        elif prev_q is not None and prev_binding is not None and (CONTINUATION.fullmatch(between) or not between):
             listed = bool(pending)
             subjects = (pending.pop(0),) if pending else prev_binding.subjects[-1:]
             binding = replace(prev_binding, subjects=subjects, qualifier=_own_qualifier(text, q, right, w),
@@ -817,7 +823,7 @@ def _own_qualifier(sent: str, q: Quantity, right: int, w: _Words) -> str:
     if q.qualifier:
         return q.qualifier
     after = sent[q.end:right]
-    return next((qual for word, qual in w.qual_after if after.startswith(word)), "=")
+    return next((qual for word, qual in w.qual_after if (after + "，").startswith(word)), "=")
 
 
 def _clause_owner(sent: str, left: int, w: _Words) -> str:

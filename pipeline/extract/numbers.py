@@ -353,7 +353,8 @@ def _read(m: Any, text: str, *, g: _Grammar, mask: bytearray) -> _Raw | None:
         num_start = start
     if mask[num_start] or text.endswith(g.not_after, 0, start):
         return None
-    if end < len(text) and text[end].isascii() and text[end].isalnum():
+    if end < len(text) and text[end].isascii() and text[end].isalnum() and (
+            text[end].isalpha() or text[end - 1].isascii()):  # 20.9万户69.3万人: a unit closes the number
         return None
     if m.group("frac") or m.group("afrac"):
         got = _fraction(m, g=g)
