@@ -257,7 +257,13 @@ def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
         if _generic(core, kind=kind, quoted=text[start] == "“", rules=rules):
             continue
         if m.group() in rules.route_heads and len(core) > rules.route_max_core:
-            continue
+            # …重点工程隆泸叙铁路: the route's own name starts after the last head noun before it
+            last = max((h.end() for h in rules.heads.finditer(text, start, m.start(), overlapped=True)
+                        if h.end() < m.start()), default=-1)
+            if last < 0 or not 2 <= m.start() - last <= rules.route_max_core:
+                continue
+            start, core = last, text[last:m.start()]
+            name = strip_marks(text[start:end])
         bare = next((name[len(w):] for w in rules.name_starts if name.startswith(w)), "")
         if bare in rules.lexicon:
             yield Candidate(start + len(name) - len(bare), end, bare, rules.lexicon[bare])
