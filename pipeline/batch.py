@@ -4,6 +4,10 @@ Stages are pure; this is the one place that reads inputs, keeps the per-document
 writes the output folder.  A cache entry is keyed on the document's bytes (doc_id), the rules
 fingerprint, the pipeline version, the source name and the sidecar metadata, so a rerun repeats
 only what changed and says why.  One bad document becomes rows of `errors`, never a stopped batch.
+
+Workers return (and the cache keeps) each document's share of the outputs, `DocRows`; the runner
+stages texts and pages as documents finish, spools their rows, and joins every table in doc_id
+order at the end, so its memory does not grow with the documents' contents.
 """
 from __future__ import annotations
 
@@ -488,7 +492,8 @@ def _execute(*, tasks: list[Task], jobs: int, ner: bool = False, dask: str | Non
         try:
             futures: dict[Future[Outcome], Task] = {pool.submit(process_task, t): t for t in tasks}
             for future in as_completed(futures):
-                yield _outcome_of(future=future, task=futures[future])
+                # the future is let go once read: the runner does not keep every document's rows
+                yield _outcome_of(future=future, task=futures.pop(future))
                 bar.update()
         finally:
             pool.shutdown(cancel_futures=True)  # a failed run does not wait for the queued documents
