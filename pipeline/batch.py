@@ -4,6 +4,10 @@ Stages are pure; this is the one place that reads inputs, keeps the per-document
 writes the output folder.  A cache entry is keyed on the document's bytes (doc_id), the rules
 fingerprint, the pipeline version, the source name and the sidecar metadata, so a rerun repeats
 only what changed and says why.  One bad document becomes rows of `errors`, never a stopped batch.
+
+Workers return (and the cache keeps) each document's share of the outputs, `DocRows`; the runner
+stages texts and pages as documents finish, spools their rows, and joins every table in doc_id
+order at the end, so its memory does not grow with the documents' contents.
 """
 from __future__ import annotations
 
@@ -16,13 +20,15 @@ import platform
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import yaml
 from filelock import FileLock, Timeout
 from tqdm import tqdm
@@ -31,9 +37,12 @@ import pipeline
 from pipeline import records
 from pipeline.ingest import read_source
 from pipeline.output.codebook import codebook
+from pipeline.output.duck import FILENAME as DUCKDB_FILE, Database
 from pipeline.output.files import Staging, remove_leftovers, write_atomic
-from pipeline.output.folders import run_extras
-from pipeline.output.tables import TABLES, ErrorRow, build_tables, csv_bytes, one_line, parquet_bytes
+from pipeline.output.report import ENTITY_TABLES, document_page, index_page
+from pipeline.output.spool import Spool
+from pipeline.output.tables import (TABLES, ErrorRow, arrow_table, csv_bytes, csv_lines, document_rows, one_line,
+                                    parquet_of, sorted_rows)
 from pipeline.process import doc_id_of, prepare, process_document
 from pipeline.records import DocResult, PipelineError
 from pipeline.rules import fingerprint
@@ -62,7 +71,8 @@ def _records_shape() -> str:
     return hashlib.sha256(repr(shape).encode()).hexdigest()[:8]
 
 
-VERSION = f"{pipeline.__version__}+{_records_shape()}"
+CACHE_FORMAT = 2  # what a cache entry holds (2: a DocRows, not the DocResult); raise it when that changes
+VERSION = f"{pipeline.__version__}+{_records_shape()}+{CACHE_FORMAT}"
 
 
 class BusyError(RuntimeError):
@@ -90,14 +100,27 @@ class Task:
 
 
 @dataclass(frozen=True)
+class DocRows:
+    """A processed document's share of the outputs, built in the worker: its rows of every table
+    but `sources` and `errors` (Arrow, sorted) with their CSV lines, its normalized text and its
+    report page.  Compact (no Doc, no records), so cheap to send back and to cache."""
+
+    tables: dict[str, pa.Table]
+    csv: dict[str, bytes]
+    text: bytes
+    page: bytes
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What processing one document gave; errors and warnings are already rows of `errors`.
 
-    DocResult.error becomes a row of `errors` here, so workers and the cache pass plain rows.
+    DocResult.error becomes a row of `errors` here, so workers and the cache pass plain rows;
+    `rows` is None for a failed document (and in the runner once the rows are staged).
     """
 
     doc_id: str
-    result: DocResult | None
+    rows: DocRows | None
     errors: tuple[ErrorRow, ...]
     seconds: float
 
@@ -186,10 +209,13 @@ def process_task(task: Task) -> Outcome:
     """Process one document, turning every failure into `errors` rows; runs in worker processes."""
     started = time.perf_counter()
     result: DocResult | None
+    rows: DocRows | None = None
     try:
         options = {"ner": True} if task.ner else {}  # the default call stays the plain one
         result = process_document(task.data, task.source, task.meta, **options)
         failure = result.error
+        if failure is None:
+            rows = doc_rows(result)
     except PipelineError as exc:
         result, failure = None, exc
     except Exception as exc:  # noqa: BLE001 — one bad document must never stop the batch
@@ -198,12 +224,79 @@ def process_task(task: Task) -> Outcome:
     errors: list[ErrorRow] = []
     if failure is not None:
         errors.append(ErrorRow.from_exception(source=task.source, exc=failure, doc_id=task.doc_id))
-        result = None
-    if result is not None:
+        rows = None
+    elif result is not None:
         errors += [ErrorRow(source=task.source, stage=w.stage, error=w.code, message=one_line(w.message),
                             doc_id=task.doc_id) for w in result.warnings]
-    return Outcome(doc_id=task.doc_id, result=result, errors=tuple(errors),
+    return Outcome(doc_id=task.doc_id, rows=rows, errors=tuple(errors),
                    seconds=round(time.perf_counter() - started, 3))
+
+
+def doc_rows(result: DocResult) -> DocRows:
+    """A document's rows, CSV lines, text and report page (its `documents` row names its first source,
+    which is the task's: inputs are read in sorted order)."""
+    rows = document_rows(result)
+    return DocRows(tables={name: arrow_table(name=name, rows=r) for name, r in rows.items()},
+                   csv={name: csv_lines(TABLES[name], r) for name, r in rows.items()},
+                   text=result.doc.text.encode("utf-8"),
+                   page=document_page(doc=rows["documents"][0], text=result.doc.text, rows=rows))
+
+
+class _Output:
+    """The run's output files, written as documents arrive: texts and report pages go to the
+    staging folder at once, table rows to spools joined in doc_id order at the end — so the runner
+    holds no document's rows longer than it takes to stage them."""
+
+    def __init__(self, *, staging: Staging, segmented: bool, pos: bool) -> None:
+        self.staging, self.segmented, self.pos = staging, segmented, pos
+        spools = staging.root / ".spool"
+        self.spools = {name: Spool(folder=spools, name=name) for name in TABLES if name not in ("sources", "errors")}
+        self.counts: dict[str, dict[str, int]] = {name: {} for name in ENTITY_TABLES}
+        self.written: set[str] = set()
+
+    def add(self, outcome: Outcome) -> Outcome:
+        """Stage a document's files and rows; the outcome without them, which is what the run keeps."""
+        rows, doc_id = outcome.rows, outcome.doc_id
+        if rows is None:
+            return outcome
+        self.staging.write(rel=f"text/{doc_id}.txt", data=rows.text)
+        if self.segmented:
+            self.staging.write(rel=f"segmented/{doc_id}.txt",
+                               data=segmented_text(rows.text.decode("utf-8"), pos=self.pos).encode("utf-8"))
+        self.staging.write(rel=f"report/{doc_id}.html", data=rows.page)
+        for name, spool in self.spools.items():
+            spool.add(doc_id=doc_id, table=rows.tables[name], csv=rows.csv[name])
+        for name in ENTITY_TABLES:
+            self.counts[name][doc_id] = rows.tables[name].num_rows
+        self.written.add(doc_id)
+        return replace(outcome, rows=None)
+
+    def finish(self, *, sources: dict[str, list[str]], errors: list[ErrorRow]
+               ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """Join and write every table, the report's index and the DuckDB database; the row count of
+        each table and the rows of `errors`, for the manifest."""
+        order = sorted(self.written)
+        small = {"sources": sorted_rows(name="sources", rows=[dict(doc_id=d, source=s) for d in order
+                                                              for s in sources[d]]),
+                 "errors": sorted_rows(name="errors", rows=[vars(e).copy() for e in errors])}
+        counts: dict[str, int] = {}
+        documents: list[dict[str, Any]] = []
+        with Database() as db:
+            for name in sorted(TABLES):
+                if name in small:
+                    table, csv = arrow_table(name=name, rows=small[name]), csv_bytes(name=name, rows=small[name])
+                else:
+                    table, csv = self.spools[name].join(order)
+                self.staging.write(rel=f"{name}.parquet", data=parquet_of(table))
+                self.staging.write(rel=f"{name}.csv", data=csv)
+                db.add(name, table)
+                counts[name] = table.num_rows
+                if name == "documents":
+                    documents = table.to_pylist()
+            self.staging.write(rel="report/index.html",
+                               data=index_page(documents=documents, counts=self.counts, errors=small["errors"]))
+            self.staging.write(rel=DUCKDB_FILE, data=db.finish())
+        return {name: counts[name] for name in TABLES}, small["errors"]
 
 
 def run(*, inputs: Sequence[str], out: Path, jobs: int = 1, force: bool = False,
@@ -235,35 +328,39 @@ def _run_locked(*, inputs: Sequence[str], out: Path, jobs: int, force: bool, ner
         return report
     (cache / RUN_STATE).unlink(missing_ok=True)
     seen = {e.source: "" for e in errors} | {s: doc_id for doc_id, ns in names.items() for s in ns}
-    outcomes, todo = _plan(firsts=firsts, cache=cache, force=force, previous=_previous_doc_ids(out),
-                           errors=errors, ner=ner)
-    reasons = {task.doc_id: reason for task, reason in todo}
-    keys = {task.doc_id: _cache_key(task) for task, _ in todo}
-    for task, reason in todo:
-        log.info("processing %s (%s)", task.source, reason)
-    for outcome in _execute(tasks=[t for t, _ in todo], jobs=jobs, ner=ner, dask=dask):
-        outcomes[outcome.doc_id] = outcome
-        if outcome.cacheable:
-            entry = {"key": keys[outcome.doc_id], "outcome": outcome}
-            write_atomic(path=cache / f"{outcome.doc_id}.pkl",
-                         data=pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
-    for doc_id in sorted(outcomes):
-        errors += outcomes[doc_id].errors
-    for e in errors:
-        if _is_failure(e, outcomes):
-            log.error("error: %s: %s (%s) %s", e.source, e.error, e.stage, e.message)
-        else:
-            log.warning("warning: %s: %s (%s) %s", e.source, e.error, e.stage, e.message)
-    results = [outcomes[d].result for d in sorted(outcomes) if outcomes[d].result is not None]
     sources = {doc_id: sorted(ns) for doc_id, ns in names.items()}
-    tables = build_tables(results=results, sources=sources, errors=errors)
-    manifest = _manifest(inputs=inputs, seen=seen, outcomes=outcomes, sources=sources, reasons=reasons,
-                         tables=tables, seconds=time.perf_counter() - started)
-    _write_outputs(out=out, tables=tables, results=results, manifest=manifest,
-                   segmented=segmented, pos=pos)
+    owned = ("text", "report", "segmented") if segmented else ("text", "report")
+    with Staging(out=out, owned=owned, within=cache) as staging:
+        output = _Output(staging=staging, segmented=segmented, pos=pos)
+        outcomes, todo = _plan(firsts=firsts, cache=cache, force=force, previous=_previous_doc_ids(out),
+                               errors=errors, ner=ner, keep=output.add)
+        reasons = {task.doc_id: reason for task, reason in todo}
+        keys = {task.doc_id: _cache_key(task) for task, _ in todo}
+        for task, reason in todo:
+            log.info("processing %s (%s)", task.source, reason)
+        for outcome in _execute(tasks=[t for t, _ in todo], jobs=jobs, ner=ner, dask=dask):
+            if outcome.cacheable:
+                entry = {"key": keys[outcome.doc_id], "outcome": outcome}
+                write_atomic(path=cache / f"{outcome.doc_id}.pkl",
+                             data=pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+            outcomes[outcome.doc_id] = output.add(outcome)
+        for doc_id in sorted(outcomes):
+            errors += outcomes[doc_id].errors
+        for e in errors:
+            if _is_failure(e, written=output.written):
+                log.error("error: %s: %s (%s) %s", e.source, e.error, e.stage, e.message)
+            else:
+                log.warning("warning: %s: %s (%s) %s", e.source, e.error, e.stage, e.message)
+        counts, error_rows = output.finish(sources=sources, errors=errors)
+        manifest = _manifest(inputs=inputs, seen=seen, outcomes=outcomes, written=output.written, sources=sources,
+                             reasons=reasons, counts=counts, errors=error_rows,
+                             seconds=time.perf_counter() - started)
+        staging.write(rel="codebook.json", data=_json(codebook()))
+        staging.write(rel="manifest.json", data=_json(manifest))
+        staging.commit()
     if all(o.cacheable for o in outcomes.values()):
         write_atomic(path=cache / RUN_STATE, data=_json({"key": run_key, "files": _output_files(out)}))
-    return RunReport(n_documents=len(tables["documents"]), n_errors=len(tables["errors"]),
+    return RunReport(n_documents=counts["documents"], n_errors=counts["errors"],
                      n_processed=len(todo), n_cached=len(outcomes) - len(todo))
 
 
@@ -343,9 +440,11 @@ def _read_inputs(*, inputs: Sequence[str], out: Path
 
 
 def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, previous: dict[str, str],
-          errors: list[ErrorRow], ner: bool = False) -> tuple[dict[str, Outcome], list[tuple[Task, str]]]:
-    """Cached outcomes, and the tasks to run with the reason for each; consumes `firsts` so that
-    the bytes of cached documents are let go at once."""
+          errors: list[ErrorRow], ner: bool, keep: Callable[[Outcome], Outcome]
+          ) -> tuple[dict[str, Outcome], list[tuple[Task, str]]]:
+    """Cached outcomes (each passed through `keep` as it is read, which stages its rows), and the
+    tasks to run with the reason for each; consumes `firsts` so that the bytes of cached documents
+    are let go at once."""
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[Task, str]] = []
     for doc_id in list(firsts):
@@ -358,7 +457,7 @@ def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, p
         task = Task(doc_id=doc_id, source=item.source, data=data, meta=meta, ner=ner)
         cached, reason = _load_cache(path=cache / f"{doc_id}.pkl", key=_cache_key(task), force=force)
         if cached is not None:
-            outcomes[doc_id] = cached
+            outcomes[doc_id] = keep(cached)
             continue
         if reason == "new" and previous.get(item.source, doc_id) != doc_id:
             reason = "bytes changed"
@@ -366,29 +465,9 @@ def _plan(*, firsts: dict[str, tuple[Input, bytes]], cache: Path, force: bool, p
     return outcomes, todo
 
 
-def _write_outputs(*, out: Path, tables: dict[str, list[dict[str, Any]]], results: list[DocResult],
-                   manifest: dict[str, Any], segmented: bool = False, pos: bool = False) -> None:
-    """Stage every file, and replace the outputs only once all of them are safely on disk."""
-    with Staging(out=out, owned=("text", "report", "segmented") if segmented else ("text", "report")) as staging:
-        for name, rows in tables.items():
-            staging.write(rel=f"{name}.parquet", data=parquet_bytes(name=name, rows=rows))
-            staging.write(rel=f"{name}.csv", data=csv_bytes(name=name, rows=rows))
-        for res in results:
-            staging.write(rel=f"text/{res.doc_id}.txt", data=res.doc.text.encode("utf-8"))
-            if segmented:
-                staging.write(rel=f"segmented/{res.doc_id}.txt",
-                              data=segmented_text(res.doc.text, pos=pos).encode("utf-8"))
-        for rel, data in run_extras(tables=tables, texts={r.doc_id: r.doc.text for r in results}).items():
-            staging.write(rel=rel, data=data)  # report/*.html and zhreport.duckdb
-        staging.write(rel="codebook.json", data=_json(codebook()))
-        staging.write(rel="manifest.json", data=_json(manifest))
-        staging.commit()
-
-
-def _is_failure(error: ErrorRow, outcomes: dict[str, Outcome]) -> bool:
+def _is_failure(error: ErrorRow, *, written: set[str]) -> bool:
     """A row that cost the document its place in the tables, rather than a warning."""
-    outcome = outcomes.get(error.doc_id)
-    return error.stage != "meta" and (outcome is None or outcome.result is None)
+    return error.stage != "meta" and error.doc_id not in written
 
 
 def _execute(*, tasks: list[Task], jobs: int, ner: bool = False, dask: str | None = None) -> Iterator[Outcome]:
@@ -413,7 +492,8 @@ def _execute(*, tasks: list[Task], jobs: int, ner: bool = False, dask: str | Non
         try:
             futures: dict[Future[Outcome], Task] = {pool.submit(process_task, t): t for t in tasks}
             for future in as_completed(futures):
-                yield _outcome_of(future=future, task=futures[future])
+                # the future is let go once read: the runner does not keep every document's rows
+                yield _outcome_of(future=future, task=futures.pop(future))
                 bar.update()
         finally:
             pool.shutdown(cancel_futures=True)  # a failed run does not wait for the queued documents
@@ -426,7 +506,7 @@ def _outcome_of(*, future: Future[Outcome], task: Task) -> Outcome:
     except Exception as exc:  # noqa: BLE001
         row = ErrorRow(source=task.source, stage="process", error="internal",
                        message=one_line(f"{type(exc).__name__}: {exc}"), doc_id=task.doc_id)
-        return Outcome(doc_id=task.doc_id, result=None, errors=(row,), seconds=0.0)
+        return Outcome(doc_id=task.doc_id, rows=None, errors=(row,), seconds=0.0)
 
 
 def _cache_key(task: Task) -> dict[str, Any]:
@@ -463,11 +543,12 @@ def _previous_doc_ids(out: Path) -> dict[str, str]:
     return seen if isinstance(seen, dict) else {}
 
 
-def _manifest(*, inputs: Sequence[str], seen: dict[str, str], outcomes: dict[str, Outcome], sources: dict[str, list[str]],
-              reasons: dict[str, str], tables: dict[str, list[dict[str, Any]]], seconds: float) -> dict[str, Any]:
+def _manifest(*, inputs: Sequence[str], seen: dict[str, str], outcomes: dict[str, Outcome], written: set[str],
+              sources: dict[str, list[str]], reasons: dict[str, str], counts: dict[str, int],
+              errors: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     documents = [
         {"doc_id": doc_id, "sources": sources[doc_id],
-         "status": "failed" if outcomes[doc_id].result is None else "written",
+         "status": "written" if doc_id in written else "failed",
          "cache": "reprocessed" if doc_id in reasons else "cached",
          "reason": reasons.get(doc_id, ""), "seconds": outcomes[doc_id].seconds}
         for doc_id in sorted(outcomes)
@@ -483,8 +564,8 @@ def _manifest(*, inputs: Sequence[str], seen: dict[str, str], outcomes: dict[str
         "inputs": list(inputs),
         "sources": dict(sorted(seen.items())),
         "documents": documents,
-        "tables": {name: len(rows) for name, rows in tables.items()},
-        "errors": tables["errors"],
+        "tables": counts,
+        "errors": errors,
         "timings": {"total_seconds": round(seconds, 3),
                     "processing_seconds": round(sum(o.seconds for d, o in outcomes.items() if d in reasons), 3)},
     }

@@ -58,24 +58,44 @@ VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+class Database:
+    """A DuckDB database built table by table (a run adds each table as it is joined, and need not
+    hold them all at once); `finish` adds every view the tables can answer and returns the file."""
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="zhreport-duck-")
+        self._path = Path(self._tmp.name) / FILENAME
+        self._con = duckdb.connect(str(self._path))
+        self._names: set[str] = set()
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._con.close()
+        self._tmp.cleanup()
+
+    def add(self, name: str, table: pa.Table) -> None:
+        self._con.register("_rows", table)
+        self._con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _rows')
+        self._con.unregister("_rows")
+        self._names.add(name)
+
+    def finish(self) -> bytes:
+        for view, (needs, sql) in VIEWS.items():
+            if all(t in self._names for t in needs):
+                self._con.execute(f'CREATE VIEW "{view}" AS {sql}')
+        self._con.execute("CHECKPOINT")
+        self._con.close()
+        return self._path.read_bytes()
+
+
 def duckdb_bytes(tables: dict[str, tuple[tuple[Column, ...], list[dict[str, Any]]]]) -> bytes:
     """A DuckDB database with each table (declared columns, rows) and every view it can answer."""
-    import duckdb
-
-    with tempfile.TemporaryDirectory(prefix="zhreport-duck-") as tmp:
-        path = Path(tmp) / FILENAME
-        con = duckdb.connect(str(path))
-        try:
-            for name in sorted(tables):
-                columns, rows = tables[name]
-                arrow = pa.Table.from_pylist(rows, schema=schema_of(columns))
-                con.register("_rows", arrow)
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _rows')
-                con.unregister("_rows")
-            for view, (needs, sql) in VIEWS.items():
-                if all(t in tables for t in needs):
-                    con.execute(f'CREATE VIEW "{view}" AS {sql}')
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        return path.read_bytes()
+    with Database() as db:
+        for name in sorted(tables):
+            columns, rows = tables[name]
+            db.add(name, pa.Table.from_pylist(rows, schema=schema_of(columns)))
+        return db.finish()

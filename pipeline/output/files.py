@@ -32,7 +32,7 @@ def write_atomic(*, path: Path, data: bytes) -> None:
 
 def remove_leftovers(*, out: Path, cache: Path) -> None:
     """Staging folders and temp files of a killed run; call only while holding the folder's lock."""
-    for path in out.glob(STAGING_PREFIX + "*"):
+    for path in (*out.glob(STAGING_PREFIX + "*"), *cache.glob(STAGING_PREFIX + "*")):
         shutil.rmtree(path, ignore_errors=True)
     for path in cache.glob(".*.tmp"):
         path.unlink(missing_ok=True)
@@ -42,14 +42,17 @@ class Staging:
     """Collects a run's files, then replaces the outputs with them in one late step.
 
     `owned` folders (such as `text/`) hold only this run's files after `commit`: leftovers of
-    documents no longer among the inputs are removed.
+    documents no longer among the inputs are removed.  The staging folder is made in `within`
+    (a folder of the same file system, by default `out`): a run stages into its private `.cache/`,
+    so that the output folder shows nothing of a run in progress.
     """
 
-    def __init__(self, *, out: Path, owned: tuple[str, ...] = ()) -> None:
+    def __init__(self, *, out: Path, owned: tuple[str, ...] = (), within: Path | None = None) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.out = out
         self.owned = owned
-        self.root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+        (within or out).mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=within or out))
         self.files: list[str] = []
 
     def __enter__(self) -> "Staging":

@@ -18,8 +18,8 @@ from filelock import FileLock, Timeout
 
 from pipeline.output.duck import FILENAME as DUCKDB_FILE, duckdb_bytes
 from pipeline.output.files import Staging, remove_leftovers
-from pipeline.output.report import run_pages, short
-from pipeline.output.tables import TABLES, Column, columns_of, csv_bytes, parquet_bytes
+from pipeline.output.report import short
+from pipeline.output.tables import Column, columns_of, csv_bytes, parquet_bytes
 
 Row = dict[str, Any]
 READ = ("documents", "indicators", "places", "policies", "organizations")
@@ -84,13 +84,6 @@ def write_compare(*, out: Path, tables: dict[str, tuple[tuple[Column, ...], list
                 staging.commit()
     except Timeout:
         raise BusyFolder(f"{out} is in use by another zhreport command; waited {lock_timeout:g} s") from None
-
-
-def run_extras(*, tables: dict[str, list[Row]], texts: dict[str, str]) -> dict[str, bytes]:
-    """What `run` writes besides its tables and texts: the HTML report and the DuckDB database."""
-    files = run_pages(tables=tables, texts=texts)
-    files[DUCKDB_FILE] = duckdb_bytes({name: (TABLES[name], rows) for name, rows in tables.items()})
-    return files
 
 
 def diff_summary(*, documents: Sequence[Row], indicator_diff: Sequence[Row], entity_diff: Sequence[Row],

@@ -1,8 +1,8 @@
 """The HTML review report: static pages under DIR/report/, no server, no network, no external JS.
 
-- `run_pages`: index.html (documents, counts, errors) and one page per document with its text and
-  every extraction highlighted by type; hovering a highlight shows its rows in a side panel,
-  clicking pins them.  The text is cut only at mention boundaries, so the page has one element per
+- `index_page`: index.html (documents, counts, errors); `document_page`: one page per document
+  (built in the worker from that document's rows) with its text and every extraction highlighted
+  by type; hovering a highlight shows its rows in a side panel, clicking pins them.  The text is cut only at mention boundaries, so the page has one element per
   highlighted stretch (never one per character) and stays light for a 30,000-character report.
 - `diff_pages` / `panel_pages`: counts, target-versus-outcome, and an inline SVG chart for every
   indicator that appears in two or more periods, with its points as JSON in `data-points`.
@@ -143,36 +143,21 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, row_class: S
 # ---------------------------------------------------------------- run
 
 
-def run_pages(*, tables: dict[str, list[Row]], texts: dict[str, str]) -> dict[str, bytes]:
-    """report/index.html and report/<doc_id>.html for every document with a text."""
-    pages = {"report/index.html": _index(tables)}
-    by_doc: dict[str, dict[str, list[Row]]] = {}
-    for table in ENTITY_TABLES:
-        for row in tables.get(table, []):
-            by_doc.setdefault(row["doc_id"], {}).setdefault(table, []).append(row)
-    for doc in tables.get("documents", []):
-        doc_id = doc["doc_id"]
-        if doc_id in texts:
-            pages[f"report/{doc_id}.html"] = document_page(doc=doc, text=texts[doc_id], rows=by_doc.get(doc_id, {}))
-    return pages
-
-
-def _index(tables: dict[str, list[Row]]) -> bytes:
-    counts = {t: Counter(r["doc_id"] for r in tables.get(t, [])) for t in ENTITY_TABLES}
-    docs = tables.get("documents", [])
+def index_page(*, documents: Sequence[Row], counts: dict[str, dict[str, int]], errors: Sequence[Row]) -> bytes:
+    """report/index.html: every document with its rows per table (`counts[table][doc_id]`), and the
+    errors and warnings."""
     doc_rows = [[f'<a href="{_e(d["doc_id"])}.html">{_e(d["doc_id"])}</a>', d["source"], d["title"], d["region"],
-                 d["year"], d["genre"], d["n_chars"], *(counts[t][d["doc_id"]] for t in ENTITY_TABLES)]
-                for d in docs]
+                 d["year"], d["genre"], d["n_chars"], *(counts[t].get(d["doc_id"], 0) for t in ENTITY_TABLES)]
+                for d in documents]
     header = ["doc_id", "source", "title", "region", "year", "genre", "characters", *ENTITY_TABLES]
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" if j == 0 else
                                     (f'<td class="n">{_e(c)}</td>' if j >= 6 else f"<td>{_e(c)}</td>")
                                     for j, c in enumerate(r)) + "</tr>" for r in doc_rows)
-    errors = tables.get("errors", [])
     err = (_table(["source", "stage", "error", "message"], [[e["source"], e["stage"], e["error"], e["message"]]
                                                             for e in errors]) if errors else "<p>No errors.</p>")
     totals = ", ".join(f"{sum(counts[t].values())} {t}" for t in ENTITY_TABLES)
-    body_html = (f"<header><h1>zhreport review</h1><p>{len(docs)} documents, {len(errors)} errors and "
+    body_html = (f"<header><h1>zhreport review</h1><p>{len(documents)} documents, {len(errors)} errors and "
                  f"warnings; {totals}.</p></header><main><h2>Documents</h2>"
                  f"<table id=\"documents\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                  f"<h2>Errors and warnings</h2>{err}</main>")

@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -276,40 +276,34 @@ def row_id(*, doc_id: str, start: int, end: int, key: str) -> str:
     return hashlib.sha256("\t".join([doc_id, str(start), str(end), key]).encode()).hexdigest()[:16]
 
 
-def build_tables(*, results: Iterable[DocResult], sources: dict[str, list[str]],
-                 errors: Iterable[ErrorRow]) -> dict[str, list[dict[str, Any]]]:
-    """Rows of every table, sorted.  `sources` maps doc_id to every input name of its bytes."""
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
-    for res in results:
-        doc = res.doc
-        if doc is None or res.error is not None:
-            continue
-        meta = doc.meta
-        rows["documents"].append(dict(
-            doc_id=res.doc_id, source=min(sources.get(res.doc_id, [res.source])), title=meta.title,
-            issuer=meta.issuer, region=meta.region, region_code=meta.region_code, year=meta.year,
-            review_year=meta.review_year, genre=meta.genre, script=meta.script, n_chars=len(doc.text)))
-        rows["sources"] += [dict(doc_id=res.doc_id, source=s) for s in sources.get(res.doc_id, [res.source])]
-        rows["sections"] += [dict(doc_id=res.doc_id, section_id=s.section_id, parent_id=s.parent_id, level=s.level,
-                                  marker=s.marker, title=s.title, start=s.start, end=s.end) for s in doc.sections]
-        rows["sentences"] += [dict(doc_id=res.doc_id, sent_id=s.sent_id, section_id=s.section_id, start=s.start,
-                                   end=s.end, text=s.text, boilerplate=s.boilerplate) for s in doc.sentences]
-        rows["indicators"] += [
-            dict(vars(i), doc_id=res.doc_id, year=meta.year,
-                 row_id=row_id(doc_id=res.doc_id, start=i.start, end=i.end, key=i.subject))
-            for i in res.indicators]
-        rows["places"] += [dict(vars(p), doc_id=res.doc_id, level=PLACE_LEVELS.get(p.level, 0), level_name=p.level,
-                                row_id=row_id(doc_id=res.doc_id, start=p.start, end=p.end, key=p.name))
-                           for p in res.places]
-        for table, items in (("policies", res.policies), ("organizations", res.organizations)):
-            rows[table] += [dict(vars(e), doc_id=res.doc_id,
-                                 row_id=row_id(doc_id=res.doc_id, start=e.start, end=e.end, key=e.name))
-                            for e in items]
-    rows["errors"] = [vars(e).copy() for e in errors]
-    return {name: _sorted(name=name, rows=table_rows) for name, table_rows in rows.items()}
+def document_rows(res: DocResult) -> dict[str, list[dict[str, Any]]]:
+    """One processed document's rows of every table but `sources` and `errors`, each sorted.
+
+    Rows of a table are ordered on doc_id first, so the whole table is these per-document rows
+    concatenated in doc_id order — built in the worker, joined by the runner."""
+    doc, meta, doc_id = res.doc, res.doc.meta, res.doc_id
+    rows: dict[str, list[dict[str, Any]]] = {
+        "documents": [dict(doc_id=doc_id, source=res.source, title=meta.title, issuer=meta.issuer,
+                           region=meta.region, region_code=meta.region_code, year=meta.year,
+                           review_year=meta.review_year, genre=meta.genre, script=meta.script,
+                           n_chars=len(doc.text))],
+        "sections": [dict(doc_id=doc_id, section_id=s.section_id, parent_id=s.parent_id, level=s.level,
+                          marker=s.marker, title=s.title, start=s.start, end=s.end) for s in doc.sections],
+        "sentences": [dict(doc_id=doc_id, sent_id=s.sent_id, section_id=s.section_id, start=s.start,
+                           end=s.end, text=s.text, boilerplate=s.boilerplate) for s in doc.sentences],
+        "indicators": [dict(vars(i), doc_id=doc_id, year=meta.year,
+                            row_id=row_id(doc_id=doc_id, start=i.start, end=i.end, key=i.subject))
+                       for i in res.indicators],
+        "places": [dict(vars(p), doc_id=doc_id, level=PLACE_LEVELS.get(p.level, 0), level_name=p.level,
+                        row_id=row_id(doc_id=doc_id, start=p.start, end=p.end, key=p.name)) for p in res.places],
+    }
+    for table, items in (("policies", res.policies), ("organizations", res.organizations)):
+        rows[table] = [dict(vars(e), doc_id=doc_id, row_id=row_id(doc_id=doc_id, start=e.start, end=e.end, key=e.name))
+                       for e in items]
+    return {name: sorted_rows(name=name, rows=table_rows) for name, table_rows in rows.items()}
 
 
-def _sorted(*, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def sorted_rows(*, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Only the declared columns, in (doc_id, start, end, every other column) order."""
     names = [c.name for c in TABLES[name]]
     first = [n for n in SORT_FIRST.get(name, ("doc_id", "start", "end")) if n in names]
@@ -325,27 +319,44 @@ def schema_of(columns: tuple[Column, ...]) -> pa.Schema:
     return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=False) for c in columns])
 
 
-def parquet_bytes(*, name: str, rows: list[dict[str, Any]], columns: tuple[Column, ...] | None = None) -> bytes:
-    """Explicit schema, no pandas metadata, fixed compression: same rows → same bytes.
-
-    `columns` overrides the declared ones (panel_wide has a column per period)."""
+def arrow_table(*, name: str, rows: list[dict[str, Any]], columns: tuple[Column, ...] | None = None) -> pa.Table:
+    """Rows as an Arrow table with the declared schema; `columns` overrides the declared ones
+    (panel_wide has a column per period)."""
     schema = SCHEMAS[name] if columns is None and name in SCHEMAS else schema_of(columns or columns_of(name))
-    table = pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def parquet_of(table: pa.Table) -> bytes:
+    """Explicit schema, no pandas metadata, fixed compression: same rows → same bytes.  The table
+    is made contiguous first, so rows joined from many pieces write as rows built at once."""
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", compression_level=3, write_statistics=True)
+    pq.write_table(table.combine_chunks(), sink, compression="zstd", compression_level=3, write_statistics=True)
     return sink.getvalue().to_pybytes()
+
+
+def parquet_bytes(*, name: str, rows: list[dict[str, Any]], columns: tuple[Column, ...] | None = None) -> bytes:
+    return parquet_of(arrow_table(name=name, rows=rows, columns=columns))
 
 
 def csv_bytes(*, name: str, rows: list[dict[str, Any]], columns: tuple[Column, ...] | None = None) -> bytes:
     """UTF-8 with BOM so spreadsheets show Chinese; minimal quoting, `\\n` line ends, repr floats,
     an empty cell for NaN (a value that is absent, as in diff and panel tables)."""
     cols = columns or columns_of(name)
+    return csv_header(cols) + csv_lines(cols, rows)
+
+
+def csv_header(columns: tuple[Column, ...]) -> bytes:
+    return b"\xef\xbb\xbf" + (",".join(c.name for c in columns) + "\n").encode("utf-8")
+
+
+def csv_lines(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
+    """The CSV lines of `rows`, without header: each line depends on its row alone, so the lines of
+    a table are the lines of its pieces joined."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    writer.writerow([c.name for c in cols])
     for r in rows:
-        writer.writerow([_cell(r[c.name]) for c in cols])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+        writer.writerow([_cell(r[c.name]) for c in columns])
+    return out.getvalue().encode("utf-8")
 
 
 def _cell(value: Any) -> str:
