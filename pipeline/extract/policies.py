@@ -134,6 +134,8 @@ def _attached_head(text: str, pos: int, *, rules: _Rules) -> int:
 
     `“双碳”综合评价考核制度` attaches 综合评价考核制度; the phrase runs to the clause's end at most.
     """
+    if text.startswith("等", pos):  # “川品出川”等市场拓展活动: examples of a class, not its name
+        return -1
     stop = CLAUSE_END.search(text, pos, pos + 20)
     limit = stop.start() if stop else min(len(text), pos + 20)
     for i in range(pos, limit):
@@ -251,6 +253,8 @@ def _headed(text: str, *, rules: _Rules) -> Iterable[Candidate]:
                     and "等" not in text[wider:start] and HAN_CHAR.match(text[wider])):
                 continue
             start = wider
+        if start > 1 and text[start - 2:start] == "”等":  # “川品出川”等市场拓展活动: the class of quoted examples
+            continue
         name = strip_marks(text[start:end])
         kind = head_type_of(name, rules=rules)
         core = strip_marks(text[start:m.start()])
