@@ -21,6 +21,7 @@ from pipeline.rules import load_yaml
 
 QUOTE_MARKS = "“”‘’《》「」『』\"'"
 PAIRS = {"”": "“", "’": "‘", "》": "《", ")": "(", "）": "（", "」": "「", "』": "『"}
+PARENTHESIS_TAIL = regex.compile(r"[（(][^（()）]{1,10}[)）]$")
 QUOTED = regex.compile(r"“([^“”\n]{1,60})”|《([^《》\n]{1,80})》")
 NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z·+\-—]")
 HAN_CHAR = regex.compile(r"\p{Han}")
@@ -60,6 +61,7 @@ class _Rules:
     lexicon_re: regex.Pattern
     quoted_skip: tuple[regex.Pattern, ...]
     note_line: regex.Pattern
+    document_words: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +97,7 @@ def _rules() -> _Rules:
         lexicon_re=regex.compile(alternation(lexicon)),
         quoted_skip=tuple(regex.compile(p) for p in data["quoted_skip"]),
         note_line=regex.compile(data["note_line"], regex.M),
+        document_words=tuple(data["document_words"]),
     )
 
 
@@ -158,7 +161,8 @@ def _quoted(text: str, *, rules: _Rules) -> Iterable[Candidate]:
     for m in QUOTED.finditer(text):
         core = m.group(1) or m.group(2)
         if m.group(2) is not None:
-            yield Candidate(m.start(), m.end(), core, head_type_of(core, rules=rules))
+            if _is_document(core, rules=rules):  # 《哪吒2》, 《家里家外》 are works, not documents
+                yield Candidate(m.start(), m.end(), core, head_type_of(core, rules=rules))
             continue
         end = _attached_head(text, m.end(), rules=rules)
         if end > 0 and text[end - 2:end] in rules.attached_only and "、" in core:
@@ -170,6 +174,12 @@ def _quoted(text: str, *, rules: _Rules) -> Iterable[Candidate]:
             yield Candidate(start, end, name, head_type_of(name, rules=rules))
         elif not any(p.search(core) for p in rules.quoted_skip):
             yield Candidate(m.start(), m.end(), core, head_type_of(core, rules=rules))
+
+
+def _is_document(title: str, *, rules: _Rules) -> bool:
+    """A title in book-title marks that ends in a head noun or a document word (…条例, …的建议（草案）)."""
+    bare = PARENTHESIS_TAIL.sub("", title)
+    return bare.endswith(rules.document_words) or any(bare.endswith(h) for h in rules.head_type)
 
 
 def scan_left(text: str, pos: int, *, head: str, rules: _Rules, name_starts: bool = True) -> int:
