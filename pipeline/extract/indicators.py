@@ -423,6 +423,8 @@ def _split_coordinated(subject: str, *, shared: bool) -> list[str]:
     first, last = parts[0], parts[-1]
     cut = max((e for e in _token_ends(last) if 0 < e <= len(first)), default=len(first))  # a whole word
     head = last[cut:] if len(last) > cut + 1 else ""
+    if head.count("“") != head.count("”"):  # 应急救护“双持证”护理员: never cut inside a quotation
+        head = ""
     out = []
     for p in parts[:-1]:
         known = next((p + head[i:] for i in range(len(head)) if is_catalogued(p + head[i:])), "")
@@ -574,6 +576,7 @@ def _bind(sent: str, q: Quantity, left: int, right: int, prev_end: int, prev_sub
                 break
         for verb, d in w.change:
             if (subject.startswith(verb) and len(subject) > len(verb) + 1 and set(words) <= w.mild
+                    and q.unit not in w.counter_units  # 提升建设保障点778个: a count of things
                     and tokenizer().lcut(subject)[0] == verb):  # 增加值 is a noun, not 增加 + 值
                 kind, direction, rule = "change", d, rule + "+verb-object"
                 subject = subject[len(verb):]
@@ -699,8 +702,10 @@ def _sentence_rows(doc: Doc, sent: Sentence, ctx: _Context, review: int, w: _Wor
     shared: tuple[str, ...] = ()  # the last 分别 list: a later list of numbers with no subject of its own reuses it
     one_year = bool(ctx.period) and "-" not in ctx.period
     quantities = find_quantities(text)
+    class_ranges = {q.range_id for q in quantities if q.range_id >= 0 and _is_threshold(text, q, w)}
     for qi, q in enumerate(quantities):
-        if _inside_quotes(text, q.start) or _is_threshold(text, q, w) or _is_article(text, q):
+        if (_inside_quotes(text, q.start) or _is_threshold(text, q, w) or _is_article(text, q)
+                or q.range_id in class_ranges):  # 0—6岁儿童: a range naming a class goes whole
             continue
         left, right = _clause_bounds(text, q.start)
         between = text[prev_q.end:q.start] if prev_q is not None else ""
